@@ -1,0 +1,210 @@
+package dev.panagrad.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A caching pool of 64-byte aligned native buffers, in size classes. A released buffer goes back to
+ * its class's free list, not to the OS, so a loop that allocates the same shapes every step
+ * allocates natively only in its first steps. Safe to use from several threads at once.
+ *
+ * <p>Size classes: multiples of 64 bytes up to 1 KiB, then four classes per power of two
+ * (1280, 1536, 1792, 2048, 2560, ...), so a lease wastes at most a quarter of its size.
+ *
+ * <p>A pool may have a byte budget ({@link #setBudgetBytes}); a lease that would take the bytes in
+ * use over it throws {@link MemoryBudgetExceededException}, naming the largest holders.
+ */
+public final class BufferPool {
+    /** Every buffer's address is a multiple of this: one cache line, the widest AVX-512 load. */
+    public static final long BYTE_ALIGNMENT = 64;
+
+    private static final BufferPool GLOBAL = new BufferPool("global");
+
+    private final String name;
+    private final ConcurrentHashMap<Long, ArrayDeque<Lease.Block>> free = new ConcurrentHashMap<>();
+    private final Set<Lease> live = ConcurrentHashMap.newKeySet();
+    private final AtomicLong bytesInUse = new AtomicLong();
+    private final AtomicLong peakBytesInUse = new AtomicLong();
+    private final AtomicLong bytesReserved = new AtomicLong();
+    private final LongAdder nativeAllocations = new LongAdder();
+    private final LongAdder poolHits = new LongAdder();
+    private final LongAdder releases = new LongAdder();
+    private volatile long budgetBytes = Long.MAX_VALUE;
+
+    public BufferPool(String name) {
+        this.name = name;
+    }
+
+    /** The pool used when no scope names another. */
+    public static BufferPool global() { return GLOBAL; }
+
+    public String name() { return name; }
+
+    /**
+     * Leases a buffer of at least {@code byteSize} bytes, its contents unspecified. It belongs to the
+     * current thread's innermost {@link MemoryScope} (returned at its close), or, outside any scope,
+     * to the returned Storage itself (returned once that is unreachable, by a Cleaner).
+     *
+     * @param tag what the bytes are for, shown in budget errors and memory reports; keep it a constant
+     * @throws MemoryBudgetExceededException if the bytes in use would pass the budget
+     */
+    public Storage allocate(long byteSize, String tag) {
+        if (byteSize < 0) throw new IllegalArgumentException("pool '" + name + "': negative byte size " + byteSize);
+        long classBytes = sizeClass(byteSize);
+        reserveInUse(classBytes, byteSize, tag);
+        Lease.Block block = pollFree(classBytes);
+        if (block == null) {
+            try {
+                block = allocateNative(classBytes);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                bytesInUse.addAndGet(-classBytes);
+                throw e;
+            }
+        } else {
+            poolHits.increment();
+        }
+        Lease lease = new Lease(this, block, byteSize, tag);
+        live.add(lease);
+        return new Storage(lease, MemoryScope.current());
+    }
+
+    /** The size class a request of {@code byteSize} bytes is served from. */
+    public static long sizeClass(long byteSize) {
+        if (byteSize <= 1024) return Math.max(BYTE_ALIGNMENT, roundUp(byteSize, BYTE_ALIGNMENT));
+        int exponent = 63 - Long.numberOfLeadingZeros(byteSize - 1);   // 2^e < byteSize <= 2^(e+1)
+        return roundUp(byteSize, 1L << (exponent - 2));
+    }
+
+    private static long roundUp(long value, long multiple) {
+        return Math.ceilDiv(value, multiple) * multiple;
+    }
+
+    private void reserveInUse(long classBytes, long byteSize, String tag) {
+        long inUse = bytesInUse.addAndGet(classBytes);
+        long budget = budgetBytes;
+        if (inUse > budget) {
+            bytesInUse.addAndGet(-classBytes);
+            long before = inUse - classBytes;
+            throw new MemoryBudgetExceededException(
+                    "pool '" + name + "': cannot lease " + MemoryStats.formatBytes(classBytes) + " for '" + tag
+                            + "' (" + byteSize + " bytes asked): the budget is " + MemoryStats.formatBytes(budget)
+                            + " and " + MemoryStats.formatBytes(before) + " are in use by " + live.size()
+                            + " leases. Largest holders: " + describeHolders(5)
+                            + ". Free or scope what you hold, use smaller (micro-)batches, or raise the budget.",
+                    byteSize, budget, before);
+        }
+        long peak;
+        while (inUse > (peak = peakBytesInUse.get()) && !peakBytesInUse.compareAndSet(peak, inUse)) {
+            // another thread raised the peak; try again against the new value
+        }
+    }
+
+    private Lease.Block pollFree(long classBytes) {
+        ArrayDeque<Lease.Block> list = free.get(classBytes);
+        if (list == null) return null;
+        synchronized (list) {
+            return list.pollLast();
+        }
+    }
+
+    private Lease.Block allocateNative(long classBytes) {
+        if (bytesReserved.get() + classBytes > budgetBytes) trim();
+        Arena arena = Arena.ofShared();
+        MemorySegment segment = arena.allocate(classBytes, BYTE_ALIGNMENT);
+        bytesReserved.addAndGet(classBytes);
+        nativeAllocations.increment();
+        return new Lease.Block(arena, segment, classBytes);
+    }
+
+    /** Takes a released lease's block back onto its free list. */
+    void giveBack(Lease lease) {
+        live.remove(lease);
+        long classBytes = lease.block.classBytes();
+        ArrayDeque<Lease.Block> list = free.computeIfAbsent(classBytes, k -> new ArrayDeque<>());
+        synchronized (list) {
+            list.addLast(lease.block);
+        }
+        bytesInUse.addAndGet(-classBytes);
+        releases.increment();
+    }
+
+    /** Frees every cached (not leased) buffer back to the OS. Returns the bytes freed. */
+    public long trim() {
+        long freed = 0;
+        for (ArrayDeque<Lease.Block> list : free.values()) {
+            List<Lease.Block> drained;
+            synchronized (list) {
+                drained = new ArrayList<>(list);
+                list.clear();
+            }
+            for (Lease.Block block : drained) {
+                block.arena().close();
+                freed += block.classBytes();
+            }
+        }
+        bytesReserved.addAndGet(-freed);
+        return freed;
+    }
+
+    /** Sets the most bytes that may be leased out at once; {@code Long.MAX_VALUE} for none. */
+    public void setBudgetBytes(long budgetBytes) {
+        if (budgetBytes <= 0) throw new IllegalArgumentException("pool '" + name + "': budget must be positive, got " + budgetBytes);
+        this.budgetBytes = budgetBytes;
+    }
+
+    public long budgetBytes() { return budgetBytes; }
+
+    /** Starts peak tracking again from the bytes in use now. */
+    public void resetPeak() { peakBytesInUse.set(bytesInUse.get()); }
+
+    public MemoryStats stats() {
+        return new MemoryStats(bytesInUse.get(), peakBytesInUse.get(), bytesReserved.get(),
+                nativeAllocations.sum(), poolHits.sum(), releases.sum(), live.size());
+    }
+
+    /** One holder of pool memory: all live leases with the same tag and owner. */
+    public record Holder(String tag, String owner, long bytes, int leases) {
+        @Override
+        public String toString() {
+            return MemoryStats.formatBytes(bytes) + " '" + tag + "' x" + leases + " (" + owner + ")";
+        }
+    }
+
+    /** The live leases grouped by tag and owning scope, most bytes first. */
+    public List<Holder> largestHolders(int limit) {
+        Map<String, long[]> totals = new HashMap<>();
+        Map<String, String[]> keys = new HashMap<>();
+        for (Lease lease : live) {
+            String owner = lease.owner();
+            String key = lease.tag + '\u0000' + owner;
+            long[] t = totals.computeIfAbsent(key, k -> new long[2]);
+            t[0] += lease.block.classBytes();
+            t[1]++;
+            keys.putIfAbsent(key, new String[] {lease.tag, owner});
+        }
+        List<Holder> holders = new ArrayList<>();
+        totals.forEach((key, t) -> holders.add(new Holder(keys.get(key)[0], keys.get(key)[1], t[0], (int) t[1])));
+        holders.sort(Comparator.comparingLong(Holder::bytes).reversed().thenComparing(Holder::tag));
+        return holders.subList(0, Math.min(limit, holders.size()));
+    }
+
+    private String describeHolders(int limit) {
+        List<Holder> holders = largestHolders(limit);
+        return holders.isEmpty() ? "none" : holders.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "BufferPool '" + name + "': " + stats();
+    }
+}
