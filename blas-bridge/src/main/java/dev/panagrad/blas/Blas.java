@@ -1,0 +1,55 @@
+package dev.panagrad.blas;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The BLAS routines Panagrad uses, on memory segments, row-major. Two implementations give one
+ * answer: {@link OpenBlas} (native, fast) and {@link JavaBlas} (plain Java, the reference).
+ *
+ * <p>Every matrix argument is a segment that starts at the first element; pass
+ * {@code segment.asSlice(byteOffset)} for an operand inside a larger buffer: no bytes are copied.
+ * Sizes and leading dimensions are checked against the segments' lengths before any native call,
+ * so a wrong leading dimension throws {@link IllegalArgumentException} instead of writing past a
+ * buffer.
+ */
+public interface Blas {
+
+    /** C = alpha·op(A)·op(B) + beta·C, float32. op(A) is m×k, op(B) k×n, C m×n. C is modified; A and B are not. */
+    void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
+               MemorySegment b, int ldb, float beta, MemorySegment c, int ldc);
+
+    /** C = alpha·op(A)·op(B) + beta·C, float64. */
+    void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
+               MemorySegment b, int ldb, double beta, MemorySegment c, int ldc);
+
+    /** y = alpha·op(A)·x + beta·y, float32. A is m×n as stored; op(A) is n×m when transposed. y is modified. */
+    void sgemv(boolean transA, int m, int n, float alpha, MemorySegment a, int lda, MemorySegment x, int incx,
+               float beta, MemorySegment y, int incy);
+
+    /** y = alpha·op(A)·x + beta·y, float64. */
+    void dgemv(boolean transA, int m, int n, double alpha, MemorySegment a, int lda, MemorySegment x, int incx,
+               double beta, MemorySegment y, int incy);
+
+    /** y = alpha·x + y over n elements. y is modified. */
+    void saxpy(int n, float alpha, MemorySegment x, int incx, MemorySegment y, int incy);
+
+    void daxpy(int n, double alpha, MemorySegment x, int incx, MemorySegment y, int incy);
+
+    /** Σ x[i]·y[i] over n elements. */
+    float sdot(int n, MemorySegment x, int incx, MemorySegment y, int incy);
+
+    double ddot(int n, MemorySegment x, int incx, MemorySegment y, int incy);
+
+    /** x = alpha·x over n elements. x is modified. */
+    void sscal(int n, float alpha, MemorySegment x, int incx);
+
+    void dscal(int n, double alpha, MemorySegment x, int incx);
+
+    /** ‖x‖₂ over n elements. */
+    float snrm2(int n, MemorySegment x, int incx);
+
+    double dnrm2(int n, MemorySegment x, int incx);
+
+    /** A short name for reports: "OpenBLAS 0.3.31 (Cooperlake, 2 threads)" or "JavaBlas". */
+    String describe();
+}
