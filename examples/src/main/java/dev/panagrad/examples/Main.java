@@ -1,0 +1,24 @@
+package dev.panagrad.examples;
+
+import java.util.Arrays;
+
+/** The {@code ./panagrad} subcommands that run Java. The launcher handles {@code test} and {@code bench} itself. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        if (args.length == 0) {
+            System.err.println("usage: panagrad <doctor> [args]");
+            System.exit(2);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        int status = switch (args[0]) {
+            case "doctor" -> Doctor.run(rest);
+            default -> {
+                System.err.println("panagrad: unknown command '" + args[0] + "'. Commands: doctor, test, bench. See ./panagrad help.");
+                yield 2;
+            }
+        };
+        System.exit(status);
+    }
+}
