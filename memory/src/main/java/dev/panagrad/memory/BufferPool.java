@@ -59,6 +59,20 @@ public final class BufferPool {
      * @throws MemoryBudgetExceededException if the bytes in use would pass the budget
      */
     public Storage allocate(long byteSize, String tag) {
+        return allocate(byteSize, tag, MemoryScope.current());
+    }
+
+    /**
+     * Leases a buffer with the same lifetime as {@code sibling}: returned when the scope that owns
+     * the sibling closes, or by a Cleaner if the sibling has no scope. A leaf's gradient is made this
+     * way, so it lives as long as the leaf, not as long as the scope that ran backward.
+     */
+    public Storage allocateLike(Storage sibling, long byteSize, String tag) {
+        MemoryScope owner = sibling.scope();
+        return allocate(byteSize, tag, owner != null && !owner.isClosed() ? owner : null);
+    }
+
+    private Storage allocate(long byteSize, String tag, MemoryScope owner) {
         if (byteSize < 0) throw new IllegalArgumentException("pool '" + name + "': negative byte size " + byteSize);
         long classBytes = sizeClass(byteSize);
         reserveInUse(classBytes, byteSize, tag);
@@ -75,7 +89,7 @@ public final class BufferPool {
         }
         Lease lease = new Lease(this, block, byteSize, tag);
         live.add(lease);
-        return new Storage(lease, MemoryScope.current());
+        return new Storage(lease, owner);
     }
 
     /** The size class a request of {@code byteSize} bytes is served from. */

@@ -1,0 +1,1535 @@
+package dev.panagrad;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.panagrad.autograd.AccumulateGrad;
+import dev.panagrad.autograd.Engine;
+import dev.panagrad.autograd.Node;
+import dev.panagrad.blas.Blas;
+import dev.panagrad.blas.JavaBlas;
+import dev.panagrad.blas.OpenBlas;
+import dev.panagrad.kernel.BinaryOp;
+import dev.panagrad.kernel.Kernels;
+import dev.panagrad.kernel.UnaryOp;
+import dev.panagrad.memory.DType;
+import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.memory.Storage;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An n-dimensional array in pooled native memory, with PyTorch's autograd: (storage, dtype, shape,
+ * strides, offset). Views share the storage and its version counter and copy nothing.
+ *
+ * {@snippet :
+ * Tensor x = Tensor.of(2.0).requiresGrad(true);   // torch.tensor([2.0], requires_grad=True)
+ * Tensor z = x.pow(2).mul(2).add(3);
+ * z.backward();
+ * x.grad().item();                                // 8.0
+ * z.gradFn();                                     // AddBackward0
+ * }
+ */
+public final class Tensor {
+    private static final AtomicBoolean NON_LEAF_GRAD_WARNED = new AtomicBoolean();
+    /** Below this many multiply-adds a Java loop beats a BLAS call (PERFORMANCE.md: ~8x8x8). */
+    private static final long SMALL_MATMUL = 512;
+
+    private final Storage storage;
+    private final DType dtype;
+    private final int[] shape;
+    private final long[] strides;
+    private final long offset;
+    private boolean requiresGrad;
+    private Node gradFn;
+    private Tensor grad;
+    private boolean retainsGrad;
+    private AccumulateGrad accumulator;
+    /** For views: the tensor whose storage this views (the root of the view chain); null otherwise. */
+    private final Tensor viewBase;
+
+    private Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset, Tensor viewBase) {
+        this.storage = storage;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.viewBase = viewBase;
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /** An uninitialised contiguous tensor. */
+    public static Tensor empty(DType dtype, int... shape) {
+        int[] s = Shape.of(shape);
+        long n = Shape.numel(s);
+        return new Tensor(Storage.allocate(n * dtype.byteSize(), "tensor"), dtype, s, Shape.contiguousStrides(s), 0, null);
+    }
+
+    private static Tensor emptyLike(Tensor t, DType dtype) {
+        return empty(dtype, t.shape);
+    }
+
+    /** A 1-D float32 tensor of the values: {@code torch.tensor([...])}. */
+    public static Tensor of(double... values) {
+        return of(DType.F32, values);
+    }
+
+    public static Tensor of(DType dtype, double... values) {
+        return fromArray(dtype, values, values.length);
+    }
+
+    /** A 0-dimensional tensor: {@code torch.tensor(v)}. */
+    public static Tensor scalar(double value) {
+        return scalar(DType.F32, value);
+    }
+
+    public static Tensor scalar(DType dtype, double value) {
+        return fromArray(dtype, new double[] {value});
+    }
+
+    /** Values in row-major order with the given shape. */
+    public static Tensor fromArray(DType dtype, double[] values, int... shape) {
+        if (Shape.numel(shape) != values.length) {
+            throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
+        }
+        Tensor t = empty(dtype, shape);
+        MemorySegment s = t.storage.segment();
+        for (int i = 0; i < values.length; i++) Kernels.set(s, dtype, i, values[i]);
+        return t;
+    }
+
+    public static Tensor fromArray(float[] values, int... shape) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < d.length; i++) d[i] = values[i];
+        return fromArray(DType.F32, d, shape);
+    }
+
+    public static Tensor fromArray(long[] values, int... shape) {
+        if (Shape.numel(shape) != values.length) {
+            throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
+        }
+        Tensor t = empty(DType.I64, shape);
+        MemorySegment s = t.storage.segment();
+        for (int i = 0; i < values.length; i++) s.setAtIndex(JAVA_LONG, i, values[i]);
+        return t;
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Tensor t = empty(dtype, shape);
+        Kernels.fill(t.storage.segment(), dtype, 0, t.numel(), value);
+        return t;
+    }
+
+    public static Tensor zeros(int... shape) { return full(DType.F32, 0, shape); }
+
+    public static Tensor zeros(DType dtype, int... shape) { return full(dtype, 0, shape); }
+
+    public static Tensor ones(int... shape) { return full(DType.F32, 1, shape); }
+
+    public static Tensor ones(DType dtype, int... shape) { return full(dtype, 1, shape); }
+
+    public static Tensor zerosLike(Tensor t) { return full(t.dtype, 0, t.shape); }
+
+    public static Tensor onesLike(Tensor t) { return full(t.dtype, 1, t.shape); }
+
+    /** start, start+step, ... below end: {@code torch.arange} (I64 when all arguments are whole, else F32). */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
+        long n = (long) Math.ceil((end - start) / step);
+        if (n < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        boolean whole = start == Math.rint(start) && step == Math.rint(step) && end == Math.rint(end);
+        Tensor t = empty(whole ? DType.I64 : DType.F32, Math.toIntExact(n));
+        for (long i = 0; i < n; i++) Kernels.set(t.storage.segment(), t.dtype, i, start + i * step);
+        return t;
+    }
+
+    public static Tensor arange(long end) { return arange(0, end, 1); }
+
+    public static Tensor rand(int... shape) { return Generator.global().rand(DType.F32, shape); }
+
+    public static Tensor randn(int... shape) { return Generator.global().randn(DType.F32, shape); }
+
+    public static Tensor randint(long low, long high, int... shape) { return Generator.global().randint(low, high, shape); }
+
+    /** Reseeds the global generator: the same seed gives the same numbers. */
+    public static void manualSeed(long seed) { Generator.global().manualSeed(seed); }
+
+    // ---------------------------------------------------------------- metadata and data access
+
+    public int[] shape() { return shape.clone(); }
+
+    /** Size of dimension {@code d} (negative counts from the end). */
+    public int size(int d) { return shape[Shape.dim(d, shape.length)]; }
+
+    public int dim() { return shape.length; }
+
+    public long numel() { return Shape.numel(shape); }
+
+    public DType dtype() { return dtype; }
+
+    public long[] strides() { return strides.clone(); }
+
+    public long storageOffset() { return offset; }
+
+    /** The storage's version counter (shared with every view and {@link #detach()}). */
+    public int storageVersion() { return storage.version(); }
+
+    public Storage storage() { return storage; }
+
+    public boolean isContiguous() {
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    MemorySegment segment() { return storage.segment(); }
+
+    /** The one value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) throw new IllegalStateException("only one element tensors can be converted to a scalar (this one has shape " + Shape.str(shape) + ")");
+        return Kernels.get(segment(), dtype, offset);
+    }
+
+    /** Copies the values out in row-major order. */
+    public double[] toDoubleArray() {
+        Tensor c = contiguous();
+        double[] out = new double[Math.toIntExact(c.numel())];
+        MemorySegment s = c.segment();
+        for (int i = 0; i < out.length; i++) out[i] = Kernels.get(s, c.dtype, c.offset + i);
+        return out;
+    }
+
+    public float[] toFloatArray() {
+        double[] d = toDoubleArray();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) out[i] = (float) d[i];
+        return out;
+    }
+
+    public long[] toLongArray() {
+        Tensor c = contiguous();
+        long[] out = new long[Math.toIntExact(c.numel())];
+        MemorySegment s = c.segment();
+        for (int i = 0; i < out.length; i++) out[i] = Kernels.getLong(s, c.dtype, c.offset + i);
+        return out;
+    }
+
+    /** The element at the given index. */
+    public double get(int... index) {
+        if (index.length != shape.length) throw new IllegalArgumentException("get: " + index.length + " indices for a " + shape.length + "-d tensor of shape " + Shape.str(shape));
+        long o = offset;
+        for (int d = 0; d < index.length; d++) {
+            int i = index[d] < 0 ? index[d] + shape[d] : index[d];
+            if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index[d] + " is out of bounds for dimension " + d + " with size " + shape[d]);
+            o += i * strides[d];
+        }
+        return Kernels.get(segment(), dtype, o);
+    }
+
+    // ---------------------------------------------------------------- autograd API
+
+    /** {@code requires_grad_()}: only floating-point leaves; a non-leaf may only be left as it is. */
+    public Tensor requiresGrad(boolean flag) {
+        if (gradFn != null) {
+            if (!flag) {
+                throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want to use a computed"
+                        + " variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
+            }
+            return this;
+        }
+        if (flag && !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients (this one is " + dtype.pytorchName() + ")");
+        }
+        requiresGrad = flag;
+        return this;
+    }
+
+    public boolean requiresGrad() { return requiresGrad || gradFn != null; }
+
+    public boolean isLeaf() { return gradFn == null; }
+
+    /** The node that made this tensor, or null for a leaf. */
+    public Node gradFn() { return gradFn; }
+
+    /**
+     * The accumulated gradient. For a non-leaf without {@link #retainGrad()} this is null and, once
+     * per JVM, a warning goes to stderr, as PyTorch's does.
+     */
+    public Tensor grad() {
+        if (gradFn != null && !retainsGrad && grad == null && NON_LEAF_GRAD_WARNED.compareAndSet(false, true)) {
+            System.err.println("UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad"
+                    + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
+                    + " for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake,"
+                    + " make sure you access the leaf Tensor instead.");
+        }
+        return grad;
+    }
+
+    /** Sets {@code .grad} (null clears it), as {@code p.grad = g} does. */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape)) {
+            throw new IllegalArgumentException("assigned grad has data of a different size: " + Shape.str(g.shape) + " for a tensor of shape " + Shape.str(shape));
+        }
+        grad = g;
+    }
+
+    /** Keeps this non-leaf's gradient in {@link #grad()} after backward. No-op on leaves. */
+    public Tensor retainGrad() {
+        if (gradFn == null) {
+            if (!requiresGrad) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+            return this;
+        }
+        retainsGrad = true;
+        gradFn.addRetainer(this);
+        return this;
+    }
+
+    public boolean retainsGrad() { return retainsGrad; }
+
+    /** Backward from a one-element tensor. */
+    public void backward() { Engine.backward(this, null, false); }
+
+    /** Backward with the gradient of this tensor (its shape). */
+    public void backward(Tensor gradient) { Engine.backward(this, gradient, false); }
+
+    public void backward(Tensor gradient, boolean retainGraph) { Engine.backward(this, gradient, retainGraph); }
+
+    /** A tensor sharing this one's storage and version counter, outside the graph. */
+    public Tensor detach() {
+        return new Tensor(storage, dtype, shape, strides, offset, null);
+    }
+
+    /** The engine's way in: adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
+    public void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            Storage bytes = storage.pool().allocateLike(storage, numel() * dtype.byteSize(), "grad");
+            Tensor fresh = new Tensor(bytes, dtype, shape.clone(), Shape.contiguousStrides(shape), 0, null);
+            fresh.assignData(g);
+            grad = fresh;
+        } else {
+            grad.assignData(grad.addRaw(g));
+        }
+    }
+
+    /** The engine's way in for {@link #retainGrad()}. */
+    public void accumulateRetainedGrad(Tensor g) {
+        grad = grad == null ? g.contiguousCopy() : grad.add(g);
+    }
+
+    private Node edge() {
+        if (gradFn != null) return gradFn;
+        if (!requiresGrad) return null;
+        if (accumulator == null) accumulator = new AccumulateGrad(this);
+        return accumulator;
+    }
+
+    /**
+     * Makes this freshly computed tensor the output of a recorded op, if grad mode is on and an
+     * input requires grad; returns the node (or null). The hook every op, and {@link dev.panagrad.autograd.Function}, goes through.
+     */
+    public Node record(String name, Tensor[] inputs, Tensor[] toSave, Node.Backward backward) {
+        if (!Grad.isEnabled()) return null;
+        boolean any = false;
+        Node[] next = new Node[inputs.length];
+        int[][] shapes = new int[inputs.length][];
+        DType[] dtypes = new DType[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor in = inputs[i];
+            if (in == null) continue;
+            next[i] = in.edge();
+            shapes[i] = in.shape;
+            dtypes[i] = in.dtype;
+            any |= next[i] != null;
+        }
+        if (!any) return null;
+        if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
+        gradFn = new Node(name, next, shapes, dtypes, backward, this, toSave);
+        return gradFn;
+    }
+
+    // ---------------------------------------------------------------- layout helpers (no graph)
+
+    /** This tensor if contiguous, else a contiguous copy (recorded as CloneBackward0 when it requires grad). */
+    public Tensor contiguous() {
+        if (isContiguous()) return this;
+        Tensor out = contiguousCopy();
+        out.record("CloneBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
+        return out;
+    }
+
+    /** A contiguous copy of the data, outside the graph. */
+    Tensor contiguousCopy() {
+        return converted(dtype);
+    }
+
+    private Tensor converted(DType to) {
+        Tensor out = empty(to, shape);
+        Kernels.gather(segment(), dtype, shape, strides, offset, out.segment(), to, 0);
+        return out;
+    }
+
+    /** The data broadcast to {@code target}, contiguous (a copy only when needed). */
+    private Tensor broadcastData(int[] target) {
+        if (Arrays.equals(shape, target) && isContiguous()) return this;
+        return expandView(target).contiguousCopy();
+    }
+
+    private Tensor expandView(int[] target) {
+        if (target.length < shape.length) throw new IllegalArgumentException("expand: the number of sizes provided (" + target.length + ") must be greater or equal to the number of dimensions in the tensor (" + shape.length + ")");
+        long[] st = new long[target.length];
+        int[] sh = new int[target.length];
+        int lead = target.length - shape.length;
+        for (int i = 0; i < target.length; i++) {
+            int want = target[i];
+            if (i < lead) {
+                if (want < 0) throw new IllegalArgumentException("expand: -1 is not allowed in a leading, non-existing dimension");
+                sh[i] = want;
+                st[i] = 0;
+                continue;
+            }
+            int have = shape[i - lead];
+            if (want == -1) want = have;
+            if (have == want) {
+                sh[i] = have;
+                st[i] = strides[i - lead];
+            } else if (have == 1) {
+                sh[i] = want;
+                st[i] = 0;
+            } else {
+                throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") must match the existing size (" + have
+                        + ") at non-singleton dimension " + i + ".  Target sizes: " + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
+            }
+        }
+        return new Tensor(storage, dtype, sh, st, offset, viewRoot());
+    }
+
+    private Tensor viewRoot() {
+        return viewBase != null ? viewBase : this;
+    }
+
+    /** Writes {@code src}'s values (broadcast to this shape) into this tensor's elements, outside the graph. */
+    private void assignData(Tensor src) {
+        Tensor s = src.broadcastData(shape);
+        Kernels.scatter(s.segment(), s.dtype, s.offset, segment(), dtype, shape, strides, offset);
+    }
+
+    /** Sums a gradient down to {@code target} (undoing broadcasting). The engine's one reduction. */
+    public Tensor sumTo(int[] target) {
+        if (Arrays.equals(shape, target)) return this;
+        int lead = shape.length - target.length;
+        if (lead < 0) throw new IllegalArgumentException("sumTo: cannot reduce " + Shape.str(shape) + " to " + Shape.str(target));
+        List<Integer> dims = new ArrayList<>();
+        for (int i = 0; i < shape.length; i++) {
+            if (i < lead) dims.add(i);
+            else if (target[i - lead] == 1 && shape[i] != 1) dims.add(i);
+            else if (target[i - lead] != shape[i]) throw new IllegalArgumentException("sumTo: cannot reduce " + Shape.str(shape) + " to " + Shape.str(target));
+        }
+        Tensor r = sumRaw(dims.stream().mapToInt(Integer::intValue).toArray(), true);
+        return r.reshapeData(target);
+    }
+
+    // ---------------------------------------------------------------- element-wise ops
+
+    private static DType promoteTypes(DType a, DType b) {
+        if (a == b) return a;
+        if (a.isFloatingPoint() != b.isFloatingPoint()) return a.isFloatingPoint() ? a : b;
+        return a.isFloatingPoint() ? DType.F64 : DType.I64;
+    }
+
+    private static DType promote(Tensor a, Tensor b) {
+        if (a.dtype == b.dtype) return a.dtype;
+        boolean af = a.dtype.isFloatingPoint(), bf = b.dtype.isFloatingPoint();
+        if (af != bf) return af ? a.dtype : b.dtype;
+        if (af) {   // both floating: a 0-dim tensor does not widen a dimensioned one
+            if (a.shape.length == 0 && b.shape.length > 0) return b.dtype;
+            if (b.shape.length == 0 && a.shape.length > 0) return a.dtype;
+            return DType.F64;
+        }
+        return DType.I64;
+    }
+
+    private static DType scalarResult(DType t) {
+        return t.isFloatingPoint() ? t : DType.F32;
+    }
+
+    private static Tensor zipRaw(BinaryOp op, Tensor a, Tensor b) {
+        int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape, b.shape);
+        DType common = promote(a, b);
+        DType outType = op.isComparison() ? DType.BOOL : common;
+        Tensor out = empty(outType, shape);
+        long n = out.numel();
+        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous()) {
+            Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, b.item(), outType, out.segment(), 0, n);
+            return out;
+        }
+        Tensor ac = a.broadcastData(shape), bc = b.broadcastData(shape);
+        Kernels.zip(op, ac.dtype, ac.segment(), ac.offset, bc.dtype, bc.segment(), bc.offset, outType, out.segment(), 0, n);
+        return out;
+    }
+
+    private Tensor zipScalarRaw(BinaryOp op, double s) {
+        DType outType = op.isComparison() ? DType.BOOL : scalarResult(dtype);
+        Tensor a = isContiguous() ? this : contiguousCopy();
+        Tensor out = empty(outType, shape);
+        Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, s, outType, out.segment(), 0, numel());
+        return out;
+    }
+
+    private Tensor mapRaw(UnaryOp op) {
+        DType t = scalarResult(dtype);
+        Tensor a = isContiguous() && t == dtype ? this : converted(t);
+        Tensor out = empty(t, shape);
+        Kernels.map(op, t, a.segment(), a.offset, out.segment(), 0, numel());
+        return out;
+    }
+
+    Tensor addRaw(Tensor o) { return zipRaw(BinaryOp.ADD, this, o); }
+
+    private Tensor unary(UnaryOp op, String name, Node.Backward backward, boolean saveInput, boolean saveOutput) {
+        Tensor out = mapRaw(op);
+        Tensor[] save = saveInput && saveOutput ? new Tensor[] {this, out} : saveInput ? new Tensor[] {this} : saveOutput ? new Tensor[] {out} : new Tensor[0];
+        out.record(name, new Tensor[] {this}, requiresGrad() ? save : new Tensor[0], backward);
+        return out;
+    }
+
+    public Tensor neg() {
+        return unary(UnaryOp.NEG, "NegBackward0", (n, g) -> new Tensor[] {g.neg()}, false, false);
+    }
+
+    /** e^x. d/dx = result. */
+    public Tensor exp() {
+        return unary(UnaryOp.EXP, "ExpBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0))}, false, true);
+    }
+
+    /** ln x. d/dx = 1/x. */
+    public Tensor log() {
+        return unary(UnaryOp.LOG, "LogBackward0", (n, g) -> new Tensor[] {g.div(n.saved(0))}, true, false);
+    }
+
+    /** √x. d/dx = 1/(2·result). */
+    public Tensor sqrt() {
+        return unary(UnaryOp.SQRT, "SqrtBackward0", (n, g) -> new Tensor[] {g.div(n.saved(0).mul(2))}, false, true);
+    }
+
+    /** |x|. d/dx = sign(x), 0 at 0. */
+    public Tensor abs() {
+        return unary(UnaryOp.ABS, "AbsBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0).mapRaw(UnaryOp.SIGN))}, true, false);
+    }
+
+    public Tensor sin() {
+        return unary(UnaryOp.SIN, "SinBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0).mapRaw(UnaryOp.COS))}, true, false);
+    }
+
+    public Tensor cos() {
+        return unary(UnaryOp.COS, "CosBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0).mapRaw(UnaryOp.SIN)).neg()}, true, false);
+    }
+
+    /** tanh x. d/dx = 1 − result². */
+    public Tensor tanh() {
+        return unary(UnaryOp.TANH, "TanhBackward0", (n, g) -> {
+            Tensor y = n.saved(0);
+            return new Tensor[] {g.mul(y.mul(y).neg().add(1))};
+        }, false, true);
+    }
+
+    /** σ(x). d/dx = result·(1 − result). */
+    public Tensor sigmoid() {
+        return unary(UnaryOp.SIGMOID, "SigmoidBackward0", (n, g) -> {
+            Tensor y = n.saved(0);
+            return new Tensor[] {g.mul(y).mul(y.neg().add(1))};
+        }, false, true);
+    }
+
+    /** max(x, 0). d/dx = 1 where result > 0, else 0 (so 0 at 0). */
+    public Tensor relu() {
+        return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {g.maskedFill(n.saved(0).le(0), 0)}, false, true);
+    }
+
+    /** Clamps into [min, max] (either may be infinite). d/dx = 1 inside, including the bounds. */
+    public Tensor clamp(double min, double max) {
+        if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
+        Tensor out = zipScalarRaw(BinaryOp.MAX, min).zipScalarRaw(BinaryOp.MIN, max);
+        String name = Double.isInfinite(max) ? "ClampMinBackward0" : Double.isInfinite(min) ? "ClampMaxBackward0" : "ClampBackward1";
+        out.record(name, new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
+            Tensor x = n.saved(0);
+            return new Tensor[] {g.maskedFill(x.lt(min).or(x.gt(max)), 0)};
+        });
+        return out;
+    }
+
+    public Tensor clampMin(double min) { return clamp(min, Double.POSITIVE_INFINITY); }
+
+    /** this + other. */
+    public Tensor add(Tensor o) { return add(o, 1); }
+
+    /** this + alpha·other, {@code torch.add(a, b, alpha=...)}. */
+    public Tensor add(Tensor o, double alpha) {
+        Tensor other = alpha == 1 ? o : o.mulRawScalar(alpha);
+        Tensor out = zipRaw(BinaryOp.ADD, this, other);
+        out.record("AddBackward0", new Tensor[] {this, o}, new Tensor[0],
+                (n, g) -> new Tensor[] {g, n.needsInputGrad(1) ? (alpha == 1 ? g : g.mul(alpha)) : null});
+        return out;
+    }
+
+    private Tensor mulRawScalar(double s) { return zipScalarRaw(BinaryOp.MUL, s); }
+
+    public Tensor add(double s) {
+        Tensor out = zipScalarRaw(BinaryOp.ADD, s);
+        out.record("AddBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
+        return out;
+    }
+
+    public Tensor sub(Tensor o) { return sub(o, 1); }
+
+    public Tensor sub(Tensor o, double alpha) {
+        Tensor other = alpha == 1 ? o : o.mulRawScalar(alpha);
+        Tensor out = zipRaw(BinaryOp.SUB, this, other);
+        out.record("SubBackward0", new Tensor[] {this, o}, new Tensor[0],
+                (n, g) -> new Tensor[] {g, n.needsInputGrad(1) ? g.mul(-alpha) : null});
+        return out;
+    }
+
+    public Tensor sub(double s) {
+        Tensor out = zipScalarRaw(BinaryOp.SUB, s);
+        out.record("SubBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
+        return out;
+    }
+
+    /** s − this ({@code s - x} in Python). */
+    public Tensor rsub(double s) {
+        Tensor out = mapRaw(UnaryOp.NEG).zipScalarRaw(BinaryOp.ADD, s);
+        out.record("RsubBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.neg()});
+        return out;
+    }
+
+    /** this·other. d/dthis = g·other, d/dother = g·this. */
+    public Tensor mul(Tensor o) {
+        Tensor out = zipRaw(BinaryOp.MUL, this, o);
+        out.record("MulBackward0", new Tensor[] {this, o}, new Tensor[] {requiresGrad() || o.requiresGrad() ? this : null, o},
+                (n, g) -> new Tensor[] {n.needsInputGrad(0) ? g.mul(n.saved(1)) : null, n.needsInputGrad(1) ? g.mul(n.saved(0)) : null});
+        return out;
+    }
+
+    public Tensor mul(double s) {
+        Tensor out = zipScalarRaw(BinaryOp.MUL, s);
+        out.record("MulBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.mul(s)});
+        return out;
+    }
+
+    /** this / other. d/dthis = g/other, d/dother = −g·this/other². */
+    public Tensor div(Tensor o) {
+        Tensor out = zipRaw(BinaryOp.DIV, this, o);
+        out.record("DivBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> {
+            Tensor b = n.saved(1);
+            return new Tensor[] {n.needsInputGrad(0) ? g.div(b) : null,
+                    n.needsInputGrad(1) ? g.neg().mul(n.saved(0)).div(b.mul(b)) : null};
+        });
+        return out;
+    }
+
+    public Tensor div(double s) {
+        Tensor out = zipScalarRaw(BinaryOp.DIV, s);
+        out.record("DivBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.div(s)});
+        return out;
+    }
+
+    /** this^p. d/dx = p·x^(p−1) (0 when p = 0). */
+    public Tensor pow(double p) {
+        Tensor out = zipScalarRaw(BinaryOp.POW, p);
+        out.record("PowBackward0", new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
+            if (p == 0) return new Tensor[] {zerosLike(g)};
+            return new Tensor[] {g.mul(n.saved(0).zipScalarRaw(BinaryOp.POW, p - 1).mulRawScalar(p))};
+        });
+        return out;
+    }
+
+    /** this^e, element-wise. d/dthis = e·this^(e−1) (0 where e = 0); d/de = result·ln(this) (0 where this = 0 and e ≥ 0). */
+    public Tensor pow(Tensor e) {
+        Tensor out = zipRaw(BinaryOp.POW, this, e);
+        out.record("PowBackward1", new Tensor[] {this, e}, new Tensor[] {this, e, out}, (n, g) -> {
+            Tensor a = n.saved(0), b = n.saved(1);
+            Tensor da = null, db = null;
+            if (n.needsInputGrad(0)) da = g.mul(b.mul(zipRaw(BinaryOp.POW, a, b.sub(1)))).maskedFill(b.eq(0), 0);
+            if (n.needsInputGrad(1)) db = g.mul(n.saved(2).mul(a.log())).maskedFill(a.eq(0).and(b.ge(0)), 0);
+            return new Tensor[] {da, db};
+        });
+        return out;
+    }
+
+    // comparisons: BOOL results, no graph
+    public Tensor lt(Tensor o) { return zipRaw(BinaryOp.LT, this, o); }
+    public Tensor gt(Tensor o) { return zipRaw(BinaryOp.GT, this, o); }
+    public Tensor le(Tensor o) { return zipRaw(BinaryOp.LE, this, o); }
+    public Tensor ge(Tensor o) { return zipRaw(BinaryOp.GE, this, o); }
+    public Tensor eq(Tensor o) { return zipRaw(BinaryOp.EQ, this, o); }
+    public Tensor ne(Tensor o) { return zipRaw(BinaryOp.NE, this, o); }
+    public Tensor lt(double s) { return zipScalarRaw(BinaryOp.LT, s); }
+    public Tensor gt(double s) { return zipScalarRaw(BinaryOp.GT, s); }
+    public Tensor le(double s) { return zipScalarRaw(BinaryOp.LE, s); }
+    public Tensor ge(double s) { return zipScalarRaw(BinaryOp.GE, s); }
+    public Tensor eq(double s) { return zipScalarRaw(BinaryOp.EQ, s); }
+    public Tensor ne(double s) { return zipScalarRaw(BinaryOp.NE, s); }
+    public Tensor and(Tensor o) { return zipRaw(BinaryOp.AND, this, o); }
+    public Tensor or(Tensor o) { return zipRaw(BinaryOp.OR, this, o); }
+
+    /** {@code torch.where(cond, a, b)}: a where cond, else b, broadcast. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        int[] shape = Shape.broadcast("where", cond.shape, Shape.broadcast("where", a.shape, b.shape));
+        DType t = promote(a, b);
+        Tensor c = cond.broadcastData(shape), ac = a.broadcastData(shape), bc = b.broadcastData(shape);
+        Tensor out = empty(t, shape);
+        MemorySegment cs = c.segment(), as = ac.segment(), bs = bc.segment(), os = out.segment();
+        for (long i = 0, n = out.numel(); i < n; i++) {
+            Kernels.set(os, t, i, Kernels.get(cs, c.dtype, c.offset + i) != 0 ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+        }
+        out.record("WhereBackward0", new Tensor[] {a, b}, new Tensor[] {cond}, (n, g) -> {
+            Tensor m = n.saved(0);
+            return new Tensor[] {n.needsInputGrad(0) ? g.maskedFill(m.eq(0), 0) : null, n.needsInputGrad(1) ? g.maskedFill(m.ne(0), 0) : null};
+        });
+        return out;
+    }
+
+    /** A copy with {@code value} where {@code mask} is true. d/dthis = g where mask is false. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        if (mask.dtype != DType.BOOL) throw new IllegalArgumentException("masked_fill only supports boolean masks, but got mask with dtype " + mask.dtype.pytorchName());
+        int[] shape = Shape.broadcast("masked_fill", this.shape, mask.shape);
+        if (!Arrays.equals(shape, this.shape)) throw new IllegalArgumentException("masked_fill: mask of shape " + Shape.str(mask.shape) + " does not broadcast to " + Shape.str(this.shape));
+        Tensor out = contiguousCopy();
+        Tensor m = mask.broadcastData(shape);
+        MemorySegment ms = m.segment(), os = out.segment();
+        for (long i = 0, n = out.numel(); i < n; i++) if (ms.get(java.lang.foreign.ValueLayout.JAVA_BYTE, m.offset + i) != 0) Kernels.set(os, out.dtype, i, value);
+        out.record("MaskedFillBackward0", new Tensor[] {this}, new Tensor[] {mask}, (n, g) -> new Tensor[] {g.maskedFill(n.saved(0), 0)});
+        return out;
+    }
+
+    // ---------------------------------------------------------------- reductions
+
+    private int[] normalizeDims(int[] dims) {
+        if (dims.length == 0) {
+            int[] all = new int[shape.length];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+        int[] d = new int[dims.length];
+        boolean[] seen = new boolean[Math.max(1, shape.length)];
+        for (int i = 0; i < dims.length; i++) {
+            d[i] = Shape.dim(dims[i], shape.length);
+            if (shape.length == 0) continue;
+            if (seen[d[i]]) throw new IllegalArgumentException("dim " + d[i] + " appears multiple times in the list of dims");
+            seen[d[i]] = true;
+        }
+        return shape.length == 0 ? new int[0] : d;
+    }
+
+    private int[] keptShape(int[] dims, boolean keepdim) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < shape.length; i++) {
+            boolean reduced = false;
+            for (int d : dims) reduced |= d == i;
+            if (!reduced) out.add(shape[i]);
+            else if (keepdim) out.add(1);
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Moves the reduced dims last and makes the data contiguous: rows × cols, cols reduced. */
+    private Tensor reducedLast(int[] dims) {
+        int[] perm = new int[shape.length];
+        int k = 0;
+        for (int i = 0; i < shape.length; i++) {
+            boolean reduced = false;
+            for (int d : dims) reduced |= d == i;
+            if (!reduced) perm[k++] = i;
+        }
+        for (int d : dims) perm[k++] = d;
+        return permuteView(perm).contiguousCopy();
+    }
+
+    private Tensor reduceRaw(Kernels.Reduce op, int[] dims, boolean keepdim, DType outType, MemorySegment idx) {
+        int[] outShape = keptShape(dims, keepdim);
+        long cols = 1;
+        for (int d : dims) cols *= shape[d];
+        long rows = numel() / Math.max(1, cols);
+        if (cols == 0) rows = Shape.numel(outShape);
+        if (cols == 0 && op != Kernels.Reduce.SUM) throw new IllegalArgumentException(op.name().toLowerCase() + "(): cannot reduce over a zero-size dimension of shape " + Shape.str(shape));
+        Tensor src = reducedLast(dims);
+        Tensor out = empty(outType, outShape);
+        if (cols == 0) Kernels.fill(out.segment(), outType, 0, rows, 0);
+        else Kernels.reduceRows(op, src.dtype, src.segment(), src.offset, rows, cols, outType, out.segment(), 0, idx);
+        return out;
+    }
+
+    Tensor sumRaw(int[] dims, boolean keepdim) {
+        return reduceRaw(Kernels.Reduce.SUM, normalizeDims(dims), keepdim, dtype.isFloatingPoint() ? dtype : DType.I64, null);
+    }
+
+    /** Sum of every element: a 0-dim tensor. */
+    public Tensor sum() {
+        Tensor out = sumRaw(new int[0], false);
+        int[] in = shape;
+        out.record("SumBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.expandView(in)});
+        return out;
+    }
+
+    /** Sum over {@code dims}, keeping them as size 1 if {@code keepdim}. */
+    public Tensor sum(int[] dims, boolean keepdim) {
+        int[] d = normalizeDims(dims);
+        Tensor out = sumRaw(d, keepdim);
+        int[] in = shape, kept = keptShape(d, true);
+        out.record("SumBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshapeData(kept).expandView(in)});
+        return out;
+    }
+
+    public Tensor sum(int dim) { return sum(new int[] {dim}, false); }
+
+    public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
+
+    public Tensor mean() {
+        long count = numel();
+        Tensor out = sumRaw(new int[0], false).zipScalarRaw(BinaryOp.DIV, count);
+        int[] in = shape;
+        out.record("MeanBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.div(count).expandView(in)});
+        return out;
+    }
+
+    public Tensor mean(int[] dims, boolean keepdim) {
+        int[] d = normalizeDims(dims);
+        long count = 1;
+        for (int x : d) count *= shape[x];
+        final long c = count;
+        Tensor out = sumRaw(d, keepdim).zipScalarRaw(BinaryOp.DIV, c);
+        int[] in = shape, kept = keptShape(d, true);
+        out.record("MeanBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.div(c).reshapeData(kept).expandView(in)});
+        return out;
+    }
+
+    public Tensor mean(int dim) { return mean(new int[] {dim}, false); }
+
+    public Tensor mean(int dim, boolean keepdim) { return mean(new int[] {dim}, keepdim); }
+
+    /** Values and first indices of the maximum along a dimension: {@code x.max(dim)}. */
+    public record ValuesIndices(Tensor values, Tensor indices) {}
+
+    /** {@code x.max(dim, keepdim)}; ties send the gradient to the first index. */
+    public ValuesIndices max(int dim, boolean keepdim) {
+        int d = Shape.dim(dim, shape.length);
+        int[] outShape = keptShape(new int[] {d}, keepdim);
+        Tensor indices = empty(DType.I64, outShape);
+        Tensor values = reduceRaw(Kernels.Reduce.MAX, new int[] {d}, keepdim, dtype, indices.segment());
+        int[] in = shape, kept = keptShape(new int[] {d}, true);
+        values.record("MaxBackward0", new Tensor[] {this}, new Tensor[] {indices}, (n, g) -> {
+            Tensor idx = n.saved(0).reshapeData(kept);
+            return new Tensor[] {zeros(g.dtype, in).scatterAddRaw(d, idx, g.reshapeData(kept))};
+        });
+        return new ValuesIndices(values, indices);
+    }
+
+    public ValuesIndices max(int dim) { return max(dim, false); }
+
+    /** The largest element; ties share the gradient evenly. */
+    public Tensor max() {
+        return amaxNamed(new int[0], false, "MaxBackward1");
+    }
+
+    /** {@code amax(dims)}: ties share the gradient evenly. */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return amaxNamed(dims, keepdim, "AmaxBackward0");
+    }
+
+    public Tensor amax(int dim) { return amax(new int[] {dim}, false); }
+
+    private Tensor amaxNamed(int[] dims, boolean keepdim, String name) {
+        int[] d = normalizeDims(dims);
+        if (numel() == 0) throw new IllegalArgumentException("max(): Expected reduction dim to be specified for input.numel() == 0 (shape " + Shape.str(shape) + ")");
+        Tensor out = reduceRaw(Kernels.Reduce.MAX, d, keepdim, dtype, null);
+        int[] kept = keptShape(d, true);
+        out.record(name, new Tensor[] {this}, new Tensor[] {this, out}, (n, g) -> {
+            Tensor x = n.saved(0);
+            Tensor mask = x.eq(n.saved(1).reshapeData(kept)).to(g.dtype);
+            Tensor count = mask.sumRaw(d, true);
+            return new Tensor[] {mask.mul(g.reshapeData(kept)).div(count)};
+        });
+        return out;
+    }
+
+    /** Index of the (first) maximum along {@code dim}. */
+    public Tensor argmax(int dim) {
+        return max(dim, false).indices.detach();
+    }
+
+    /** Index of the (first) maximum over all elements (flattened). */
+    public Tensor argmax() {
+        return reshapeData(new int[] {(int) numel()}).argmax(0);
+    }
+
+    private Tensor softmaxImpl(int dim, boolean log) {
+        int d = Shape.dim(dim, shape.length);
+        int last = Math.max(0, shape.length - 1);
+        Tensor moved = (shape.length == 0 ? this : transposeView(d, last)).contiguousCopy();
+        DType t = scalarResult(dtype);
+        if (moved.dtype != t) moved = moved.to(t);
+        long cols = shape.length == 0 ? 1 : shape[d];
+        long rows = cols == 0 ? 0 : numel() / cols;
+        Tensor res = empty(t, moved.shape);
+        Kernels.softmaxRows(log, t, moved.segment(), rows, cols, res.segment());
+        Tensor out = shape.length == 0 ? res : res.transposeView(d, last).contiguousCopy();
+        if (log) {
+            out.record("LogSoftmaxBackward0", new Tensor[] {this}, new Tensor[] {out}, (n, g) -> {
+                Tensor y = n.saved(0);
+                return new Tensor[] {g.sub(y.exp().mul(g.sumRaw(new int[] {d}, true)))};
+            });
+        } else {
+            out.record("SoftmaxBackward0", new Tensor[] {this}, new Tensor[] {out}, (n, g) -> {
+                Tensor y = n.saved(0);
+                Tensor gy = g.mul(y);
+                return new Tensor[] {gy.sub(y.mul(gy.sumRaw(new int[] {d}, true)))};
+            });
+        }
+        return out;
+    }
+
+    public Tensor softmax(int dim) { return softmaxImpl(dim, false); }
+
+    public Tensor logSoftmax(int dim) { return softmaxImpl(dim, true); }
+
+    // ---------------------------------------------------------------- views
+
+    private Tensor viewOf(int[] newShape, long[] newStrides, long newOffset) {
+        return new Tensor(storage, dtype, newShape, newStrides, newOffset, viewRoot());
+    }
+
+    private int[] inferShape(int[] wanted) {
+        int[] s = wanted.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("only one dimension can be inferred in shape " + Shape.str(wanted));
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("invalid shape dimension " + s[i] + " in " + Shape.str(wanted));
+            } else {
+                known *= s[i];
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || numel() % known != 0) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
+            s[infer] = (int) (numel() / known);
+        }
+        if (Shape.numel(s) != numel()) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
+        return s;
+    }
+
+    /** Strides for viewing this layout as {@code target} without copying, or null if impossible. */
+    private long[] viewStrides(int[] target) {
+        if (isContiguous()) return Shape.contiguousStrides(target);
+        // general case: match groups of dimensions (as PyTorch's computeStride)
+        long[] out = new long[target.length];
+        int viewD = target.length - 1;
+        long chunkBase = strides.length == 0 ? 1 : strides[strides.length - 1];
+        long tensorNumel = 1, viewNumel = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            tensorNumel *= shape[d];
+            if (d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] == 1)) {
+                    out[viewD] = viewNumel * chunkBase;
+                    viewNumel *= target[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) return null;
+                if (d > 0) {
+                    chunkBase = strides[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? out : null;
+    }
+
+    private Tensor reshapeData(int[] target) {
+        long[] st = viewStrides(target);
+        if (st != null) return viewOf(target.clone(), st, offset);
+        Tensor c = contiguousCopy();
+        return new Tensor(c.storage, dtype, target.clone(), Shape.contiguousStrides(target), 0, null);
+    }
+
+    /** A view with a new shape (one -1 inferred); fails if the layout cannot be viewed so. */
+    public Tensor view(int... newShape) {
+        int[] target = inferShape(newShape);
+        long[] st = viewStrides(target);
+        if (st == null) {
+            throw new IllegalStateException("view size is not compatible with input tensor's size and stride (at least one dimension spans across"
+                    + " two contiguous subspaces). Use .reshape(...) instead. (shape " + Shape.str(shape) + ", strides " + Arrays.toString(strides) + ", view " + Shape.str(target) + ")");
+        }
+        Tensor out = viewOf(target, st, offset);
+        int[] in = shape;
+        out.record("ViewBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
+        return out;
+    }
+
+    /** {@link #view} when possible, else a copy. */
+    public Tensor reshape(int... newShape) {
+        int[] target = inferShape(newShape);
+        if (viewStrides(target) != null) return view(target);
+        Tensor out = contiguousCopy().reshapeData(target);
+        int[] in = shape;
+        out.record("UnsafeViewBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
+        return out;
+    }
+
+    /** All dimensions into one. */
+    public Tensor flatten() { return reshape(-1); }
+
+    private Tensor permuteView(int[] perm) {
+        int[] s = new int[perm.length];
+        long[] st = new long[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            s[i] = shape[perm[i]];
+            st[i] = strides[perm[i]];
+        }
+        return viewOf(s, st, offset);
+    }
+
+    private Tensor transposeView(int d0, int d1) {
+        int[] perm = new int[shape.length];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        perm[d0] = d1;
+        perm[d1] = d0;
+        return permuteView(perm);
+    }
+
+    public Tensor permute(int... dims) {
+        if (dims.length != shape.length) throw new IllegalArgumentException("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = " + shape.length + " is not equal to len(dims) = " + dims.length);
+        int[] perm = new int[dims.length];
+        boolean[] seen = new boolean[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            perm[i] = Shape.dim(dims[i], shape.length);
+            if (seen[perm[i]]) throw new IllegalArgumentException("permute(): duplicate dims are not allowed: " + Arrays.toString(dims));
+            seen[perm[i]] = true;
+        }
+        Tensor out = permuteView(perm);
+        int[] inverse = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
+        out.record("PermuteBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.permute(inverse)});
+        return out;
+    }
+
+    public Tensor transpose(int dim0, int dim1) {
+        int a = Shape.dim(dim0, shape.length), b = Shape.dim(dim1, shape.length);
+        Tensor out = shape.length == 0 ? viewOf(shape, strides, offset) : transposeView(a, b);
+        out.record("TransposeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.transpose(a, b)});
+        return out;
+    }
+
+    /** The transpose of a matrix (a vector or scalar as it is): {@code x.t()}. */
+    public Tensor t() {
+        if (shape.length > 2) throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + shape.length + "D");
+        Tensor out = shape.length < 2 ? viewOf(shape, strides, offset) : transposeView(0, 1);
+        out.record("TBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.t()});
+        return out;
+    }
+
+    /** Removes every size-1 dimension. */
+    public Tensor squeeze() {
+        List<Integer> keep = new ArrayList<>();
+        for (int i = 0; i < shape.length; i++) if (shape[i] != 1) keep.add(i);
+        int[] s = keep.stream().mapToInt(i -> shape[i]).toArray();
+        long[] st = keep.stream().mapToLong(i -> strides[i]).toArray();
+        Tensor out = viewOf(s, st, offset);
+        int[] in = shape;
+        out.record("SqueezeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
+        return out;
+    }
+
+    /** Removes dimension {@code dim} if its size is 1. */
+    public Tensor squeeze(int dim) {
+        int d = Shape.dim(dim, shape.length);
+        Tensor out;
+        if (shape.length == 0 || shape[d] != 1) {
+            out = viewOf(shape, strides, offset);
+        } else {
+            int[] s = new int[shape.length - 1];
+            long[] st = new long[shape.length - 1];
+            for (int i = 0, k = 0; i < shape.length; i++) {
+                if (i == d) continue;
+                s[k] = shape[i];
+                st[k++] = strides[i];
+            }
+            out = viewOf(s, st, offset);
+        }
+        int[] in = shape;
+        out.record("SqueezeBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
+        return out;
+    }
+
+    /** Inserts a size-1 dimension at {@code dim}. */
+    public Tensor unsqueeze(int dim) {
+        int d = Shape.dim(dim, shape.length + 1);
+        int[] s = new int[shape.length + 1];
+        long[] st = new long[shape.length + 1];
+        for (int i = 0, k = 0; i < s.length; i++) {
+            if (i == d) {
+                s[i] = 1;
+                st[i] = k < shape.length ? strides[k] * shape[k] : 1;
+            } else {
+                s[i] = shape[k];
+                st[i] = strides[k++];
+            }
+        }
+        Tensor out = viewOf(s, st, offset);
+        out.record("UnsqueezeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.squeeze(d)});
+        return out;
+    }
+
+    /** A broadcast view ({@code -1} keeps a size); its gradient is summed back by the engine. */
+    public Tensor expand(int... sizes) {
+        Tensor out = expandView(sizes);
+        out.record("ExpandBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
+        return out;
+    }
+
+    /** {@code x[start:end:step]} along {@code dim}, Python's rules for negative and out-of-range bounds. */
+    public Tensor slice(int dim, long start, long end, long step) {
+        int d = Shape.dim(dim, shape.length);
+        if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
+        int size = shape[d];
+        long s = start < 0 ? Math.max(0, start + size) : Math.min(start, size);
+        long e = end < 0 ? Math.max(0, end + size) : Math.min(end, size);
+        int len = (int) Math.max(0, (e - s + step - 1) / step);
+        int[] sh = shape.clone();
+        long[] st = strides.clone();
+        sh[d] = len;
+        st[d] = strides[d] * step;
+        Tensor out = viewOf(sh, st, offset + s * strides[d]);
+        int[] in = shape;
+        out.record("SliceBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
+            Tensor z = zeros(g.dtype, in);
+            z.slice(d, s, e, step).assignData(g);
+            return new Tensor[] {z};
+        });
+        return out;
+    }
+
+    public Tensor slice(int dim, long start, long end) { return slice(dim, start, end, 1); }
+
+    /** {@code x[i]} along {@code dim}: the dimension goes away. */
+    public Tensor select(int dim, long index) {
+        int d = Shape.dim(dim, shape.length);
+        long i = index < 0 ? index + shape[d] : index;
+        if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + shape[d]);
+        int[] sh = new int[shape.length - 1];
+        long[] st = new long[shape.length - 1];
+        for (int k = 0, j = 0; k < shape.length; k++) {
+            if (k == d) continue;
+            sh[j] = shape[k];
+            st[j++] = strides[k];
+        }
+        Tensor out = viewOf(sh, st, offset + i * strides[d]);
+        int[] in = shape;
+        out.record("SelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
+            Tensor z = zeros(g.dtype, in);
+            z.select(d, i).assignData(g);
+            return new Tensor[] {z};
+        });
+        return out;
+    }
+
+    /**
+     * Python-style indexing: {@code x.index("1:3")}, {@code x.index(":, ::2")}, {@code x.index("1")},
+     * {@code x.index("-1, 2:")}. Integers select (the dimension goes), slices keep it.
+     */
+    public Tensor index(String spec) {
+        String[] parts = spec.split(",", -1);
+        if (parts.length > shape.length) throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length + ": '" + spec + "'");
+        Tensor t = this;
+        int dim = 0;
+        for (String raw : parts) {
+            String p = raw.strip();
+            if (p.contains(":")) {
+                String[] f = p.split(":", -1);
+                if (f.length > 3) throw new IllegalArgumentException("bad slice '" + p + "' in '" + spec + "'");
+                long step = f.length == 3 && !f[2].isBlank() ? Long.parseLong(f[2].strip()) : 1;
+                long start = f[0].isBlank() ? 0 : Long.parseLong(f[0].strip());
+                long end = f[1].isBlank() ? Long.MAX_VALUE : Long.parseLong(f[1].strip());
+                t = t.slice(dim++, start, end, step);
+            } else {
+                t = t.select(dim, Long.parseLong(p));
+            }
+        }
+        return t;
+    }
+
+    // ---------------------------------------------------------------- gather, indexSelect, cat, stack
+
+    private static void checkIndex(Tensor index, String op) {
+        if (index.dtype != DType.I64) throw new IllegalArgumentException(op + "(): Expected dtype int64 for index, got " + index.dtype.pytorchName());
+    }
+
+    /** Adds src into this (contiguous, fresh) at positions index[...] along dim: the backward of gather. */
+    private Tensor scatterAddRaw(int dim, Tensor index, Tensor src) {
+        Tensor idx = index.contiguousCopy(), s = src.broadcastData(index.shape);
+        MemorySegment is = idx.segment(), ss = s.segment(), os = segment();
+        long[] ost = strides;
+        int[] ishape = idx.shape;
+        long n = idx.numel();
+        int[] pos = new int[ishape.length];
+        for (long lin = 0; lin < n; lin++) {
+            long rem = lin;
+            for (int k = ishape.length - 1; k >= 0; k--) {
+                pos[k] = (int) (rem % ishape[k]);
+                rem /= ishape[k];
+            }
+            long target = is.getAtIndex(JAVA_LONG, lin);
+            if (target < 0 || target >= shape[dim]) throw new IndexOutOfBoundsException("index " + target + " is out of bounds for dimension " + dim + " with size " + shape[dim]);
+            long o = offset;
+            for (int k = 0; k < ishape.length; k++) o += (k == dim ? target : pos[k]) * ost[k];
+            Kernels.set(os, dtype, o, Kernels.get(os, dtype, o) + Kernels.get(ss, s.dtype, s.offset + lin));
+        }
+        return this;
+    }
+
+    /** {@code torch.gather(x, dim, index)}: out[i][j] = x[i][index[i][j]] for dim 1. */
+    public Tensor gather(int dim, Tensor index) {
+        checkIndex(index, "gather");
+        int d = Shape.dim(dim, shape.length);
+        if (index.dim() != shape.length) throw new IllegalArgumentException("gather(): Index tensor must have the same number of dimensions as input tensor (" + Shape.str(index.shape) + " vs " + Shape.str(shape) + ")");
+        Tensor idx = index.contiguousCopy();
+        Tensor out = empty(dtype, idx.shape);
+        MemorySegment is = idx.segment(), xs = segment(), os = out.segment();
+        int[] ishape = idx.shape;
+        int[] pos = new int[ishape.length];
+        for (long lin = 0, n = idx.numel(); lin < n; lin++) {
+            long rem = lin;
+            for (int k = ishape.length - 1; k >= 0; k--) {
+                pos[k] = (int) (rem % ishape[k]);
+                rem /= ishape[k];
+            }
+            long target = is.getAtIndex(JAVA_LONG, lin);
+            if (target < 0 || target >= shape[d]) throw new IndexOutOfBoundsException("gather(): index " + target + " is out of bounds for dimension " + d + " with size " + shape[d]);
+            long o = offset;
+            for (int k = 0; k < ishape.length; k++) {
+                if (k != d && pos[k] >= shape[k]) throw new IndexOutOfBoundsException("gather(): index shape " + Shape.str(ishape) + " exceeds input shape " + Shape.str(shape) + " at dimension " + k);
+                o += (k == d ? target : pos[k]) * strides[k];
+            }
+            Kernels.set(os, dtype, lin, Kernels.get(xs, dtype, o));
+        }
+        int[] in = shape;
+        out.record("GatherBackward0", new Tensor[] {this}, new Tensor[] {index}, (n, g) -> new Tensor[] {zeros(g.dtype, in).scatterAddRaw(d, n.saved(0), g)});
+        return out;
+    }
+
+    /** Rows (along dim) picked by a 1-D I64 index: {@code torch.index_select}. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        checkIndex(index, "index_select");
+        if (index.dim() > 1) throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got shape " + Shape.str(index.shape));
+        int d = Shape.dim(dim, shape.length);
+        long[] ids = index.toLongArray();
+        int[] outShape = shape.clone();
+        outShape[d] = ids.length;
+        Tensor out = empty(dtype, outShape);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= shape[d]) throw new IndexOutOfBoundsException("index_select(): index " + ids[i] + " is out of bounds for dimension " + d + " with size " + shape[d]);
+            out.select(d, i).assignData(selectView(d, ids[i]));
+        }
+        int[] in = shape;
+        out.record("IndexSelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
+            Tensor z = zeros(g.dtype, in);
+            for (int i = 0; i < ids.length; i++) {
+                Tensor row = z.selectView(d, ids[i]);
+                row.assignData(row.addRaw(g.selectView(d, i)));
+            }
+            return new Tensor[] {z};
+        });
+        return out;
+    }
+
+    private Tensor selectView(int d, long i) {
+        int[] sh = new int[shape.length - 1];
+        long[] st = new long[shape.length - 1];
+        for (int k = 0, j = 0; k < shape.length; k++) {
+            if (k == d) continue;
+            sh[j] = shape[k];
+            st[j++] = strides[k];
+        }
+        return viewOf(sh, st, offset + i * strides[d]);
+    }
+
+    /** Joins tensors along an existing dimension. */
+    public static Tensor cat(int dim, Tensor... tensors) {
+        if (tensors.length == 0) throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        Tensor first = tensors[0];
+        int d = Shape.dim(dim, first.shape.length);
+        int total = 0;
+        DType t = first.dtype;
+        for (Tensor x : tensors) {
+            if (x.shape.length != first.shape.length) throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + first.shape.length + " and " + x.shape.length);
+            for (int k = 0; k < first.shape.length; k++) {
+                if (k != d && x.shape[k] != first.shape[k]) throw new IllegalArgumentException("Sizes of tensors must match except in dimension " + d + ". Expected size " + first.shape[k] + " but got size " + x.shape[k] + " for tensor number " + Arrays.asList(tensors).indexOf(x) + " in the list (shapes " + Shape.str(first.shape) + ", " + Shape.str(x.shape) + ")");
+            }
+            total += x.shape[d];
+            t = promoteTypes(t, x.dtype);
+        }
+        int[] outShape = first.shape.clone();
+        outShape[d] = total;
+        Tensor out = empty(t, outShape);
+        int at = 0;
+        int[] sizes = new int[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            sizes[i] = tensors[i].shape[d];
+            out.slice(d, at, at + sizes[i], 1).assignData(tensors[i]);
+            at += sizes[i];
+        }
+        out.record("CatBackward0", tensors, new Tensor[0], (n, g) -> {
+            Tensor[] grads = new Tensor[sizes.length];
+            int from = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                if (n.needsInputGrad(i)) grads[i] = g.slice(d, from, from + sizes[i], 1);
+                from += sizes[i];
+            }
+            return grads;
+        });
+        return out;
+    }
+
+    /** Joins tensors of one shape along a new dimension. */
+    public static Tensor stack(int dim, Tensor... tensors) {
+        if (tensors.length == 0) throw new IllegalArgumentException("stack expects a non-empty TensorList");
+        int d = Shape.dim(dim, tensors[0].shape.length + 1);
+        Tensor[] parts = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            if (!Arrays.equals(tensors[i].shape, tensors[0].shape)) throw new IllegalArgumentException("stack expects each tensor to be equal size, but got " + Shape.str(tensors[0].shape) + " at entry 0 and " + Shape.str(tensors[i].shape) + " at entry " + i);
+            parts[i] = tensors[i].detach().unsqueeze(d);
+        }
+        Tensor out;
+        try (var off = Grad.disabled()) {
+            out = cat(d, parts);
+        }
+        out.record("StackBackward0", tensors, new Tensor[0], (n, g) -> {
+            Tensor[] grads = new Tensor[tensors.length];
+            for (int i = 0; i < grads.length; i++) if (n.needsInputGrad(i)) grads[i] = g.select(d, i);
+            return grads;
+        });
+        return out;
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    /** Matrix product with PyTorch's rules: 1D·1D dot, 2D·1D, 1D·2D, 2D·2D, batched and broadcast ND. */
+    public Tensor matmul(Tensor o) {
+        if (!dtype.isFloatingPoint() || dtype != o.dtype) {
+            throw new IllegalArgumentException("matmul: expected both operands to have the same floating dtype, but got " + dtype.pytorchName() + " and " + o.dtype.pytorchName());
+        }
+        if (shape.length == 0 || o.shape.length == 0) throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are " + shape.length + "D and " + o.shape.length + "D");
+        int k1 = shape[shape.length - 1];
+        int k2 = o.shape.length == 1 ? o.shape[0] : o.shape[o.shape.length - 2];
+        if (k1 != k2) {
+            throw new IllegalArgumentException("matmul: " + Shape.str(shape) + " @ " + Shape.str(o.shape) + ": inner sizes " + k1 + " != " + k2
+                    + " (mat1 and mat2 shapes cannot be multiplied)");
+        }
+        if (shape.length == 1 && o.shape.length == 1) {
+            Tensor out = mmRaw(reshapeData(new int[] {1, k1}), o.reshapeData(new int[] {k1, 1})).reshapeData(new int[0]);
+            out.record("DotBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> new Tensor[] {
+                    n.needsInputGrad(0) ? n.saved(1).mul(g) : null, n.needsInputGrad(1) ? n.saved(0).mul(g) : null});
+            return out;
+        }
+        if (shape.length == 2 && o.shape.length == 1) {
+            Tensor out = mmRaw(this, o.reshapeData(new int[] {k1, 1})).reshapeData(new int[] {shape[0]});
+            out.record("MvBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> new Tensor[] {
+                    n.needsInputGrad(0) ? g.unsqueeze(1).matmul(n.saved(1).unsqueeze(0)) : null,
+                    n.needsInputGrad(1) ? n.saved(0).t().matmul(g) : null});
+            return out;
+        }
+        if (shape.length == 1) return unsqueeze(0).matmul(o).squeeze(-2);
+        if (o.shape.length == 1) return matmul(o.unsqueeze(-1)).squeeze(-1);
+        if (shape.length == 2 && o.shape.length == 2) {
+            Tensor out = mmRaw(this, o);
+            out.record("MmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> new Tensor[] {
+                    n.needsInputGrad(0) ? g.matmul(n.saved(1).t()) : null,
+                    n.needsInputGrad(1) ? n.saved(0).t().matmul(g) : null});
+            return out;
+        }
+        // batched: broadcast the batch dimensions, one GEMM per matrix
+        int[] ba = Arrays.copyOf(shape, shape.length - 2), bb = Arrays.copyOf(o.shape, o.shape.length - 2);
+        int[] batch = Shape.broadcast("matmul", ba, bb);
+        int m = shape[shape.length - 2], n = o.shape[o.shape.length - 1];
+        int[] aShape = Arrays.copyOf(batch, batch.length + 2), bShape = Arrays.copyOf(batch, batch.length + 2), outShape = Arrays.copyOf(batch, batch.length + 2);
+        aShape[batch.length] = m; aShape[batch.length + 1] = k1;
+        bShape[batch.length] = k1; bShape[batch.length + 1] = n;
+        outShape[batch.length] = m; outShape[batch.length + 1] = n;
+        Tensor a3 = expandView(aShape).reshapeData(new int[] {(int) Shape.numel(batch), m, k1});
+        Tensor b3 = o.expandView(bShape).reshapeData(new int[] {(int) Shape.numel(batch), k1, n});
+        Tensor out = empty(dtype, outShape);
+        Tensor out3 = out.reshapeData(new int[] {(int) Shape.numel(batch), m, n});
+        for (int i = 0; i < out3.shape[0]; i++) out3.selectView(0, i).assignData(mmRaw(a3.selectView(0, i), b3.selectView(0, i)));
+        out.record("BmmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (nd, g) -> new Tensor[] {
+                nd.needsInputGrad(0) ? g.matmul(nd.saved(1).transpose(-1, -2)) : null,
+                nd.needsInputGrad(1) ? nd.saved(0).transpose(-1, -2).matmul(g) : null});
+        return out;
+    }
+
+    /** Alias of {@link #matmul} for 2-D operands, as {@code torch.mm}. */
+    public Tensor mm(Tensor o) {
+        if (shape.length != 2 || o.shape.length != 2) throw new IllegalArgumentException("mm: expected 2-D tensors, got " + Shape.str(shape) + " and " + Shape.str(o.shape));
+        return matmul(o);
+    }
+
+    /** How BLAS can read a 2-D view without a copy: transposed or not, and the leading dimension; null if it cannot. */
+    private static long[] blasLayout(Tensor t) {
+        int rows = t.shape[0], cols = t.shape[1];
+        long s0 = t.strides[0], s1 = t.strides[1];
+        if ((s1 == 1 || cols == 1) && (s0 >= Math.max(1, cols) || rows == 1)) return new long[] {0, rows == 1 ? Math.max(1, cols) : s0};
+        if ((s0 == 1 || rows == 1) && (s1 >= Math.max(1, rows) || cols == 1)) return new long[] {1, cols == 1 ? Math.max(1, rows) : s1};
+        return null;
+    }
+
+    /** C = A·B for 2-D views, zero-copy into BLAS where the layout allows (a transposed view is a flag). */
+    private static Tensor mmRaw(Tensor a, Tensor b) {
+        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        Tensor c = empty(a.dtype, m, n);
+        if (m == 0 || n == 0) return c;
+        if (k == 0) {
+            Kernels.fill(c.segment(), c.dtype, 0, c.numel(), 0);
+            return c;
+        }
+        long[] la = blasLayout(a), lb = blasLayout(b);
+        if (la == null) { a = a.contiguousCopy(); la = new long[] {0, k}; }
+        if (lb == null) { b = b.contiguousCopy(); lb = new long[] {0, n}; }
+        int es = a.dtype.byteSize();
+        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es);
+        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
+        if (a.dtype == DType.F32) {
+            blas.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, sa, (int) la[1], sb, (int) lb[1], 0f, c.segment(), n);
+        } else {
+            blas.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, sa, (int) la[1], sb, (int) lb[1], 0.0, c.segment(), n);
+        }
+        return c;
+    }
+
+    // ---------------------------------------------------------------- copies and conversions
+
+    /** A copy with its own storage, in the graph (CloneBackward0). */
+    public Tensor clone() {
+        Tensor out = contiguousCopy();
+        out.record("CloneBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
+        return out;
+    }
+
+    /** This tensor in another dtype (itself if already that dtype). */
+    public Tensor to(DType target) {
+        if (target == dtype) return this;
+        Tensor out = converted(target);
+        if (target.isFloatingPoint()) {
+            DType from = dtype;
+            out.record("ToCopyBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {from.isFloatingPoint() ? g.to(from) : null});
+        }
+        return out;
+    }
+
+    /** Moves this tensor's storage out of the current {@link MemoryScope} into the enclosing lifetime. */
+    public Tensor keep() {
+        MemoryScope owner = storage.scope();
+        if (owner != null) owner.moveOut(storage);
+        return this;
+    }
+
+    // ---------------------------------------------------------------- in-place ops
+
+    private void checkInPlace() {
+        if (!Grad.isEnabled()) return;
+        if (gradFn == null && requiresGrad) throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        if (viewBase != null && viewBase.gradFn == null && viewBase.requiresGrad) {
+            throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+    }
+
+    /**
+     * The in-place pattern: compute the out-of-place result, write it into this tensor's elements, bump
+     * the version counter, and (when recording) make the result's node this tensor's grad_fn.
+     */
+    private Tensor inPlace(java.util.function.Function<Tensor, Tensor> op, Tensor other) {
+        checkInPlace();
+        boolean track = Grad.isEnabled() && (requiresGrad() || (other != null && other.requiresGrad()));
+        if (track && viewBase != null && viewBase.requiresGrad()) {
+            throw new UnsupportedOperationException("in-place operations on a view of a tensor that requires grad are not supported yet"
+                    + " (shape " + Shape.str(shape) + "); use the out-of-place op");
+        }
+        Tensor result;
+        if (track) {
+            Tensor original = clone();   // the op may save its input; save the value before this write
+            result = op.apply(original);
+        } else {
+            try (var off = Grad.disabled()) {
+                result = op.apply(this);
+            }
+        }
+        assignData(result);
+        storage.bumpVersion();
+        if (track) {
+            gradFn = result.gradFn;
+            if (retainsGrad) gradFn.addRetainer(this);
+        }
+        return this;
+    }
+
+    public Tensor addInPlace(Tensor o) { return inPlace(x -> x.add(o), o); }
+
+    public Tensor addInPlace(Tensor o, double alpha) { return inPlace(x -> x.add(o, alpha), o); }
+
+    public Tensor addInPlace(double s) { return inPlace(x -> x.add(s), null); }
+
+    public Tensor subInPlace(Tensor o) { return inPlace(x -> x.sub(o), o); }
+
+    public Tensor subInPlace(double s) { return inPlace(x -> x.sub(s), null); }
+
+    public Tensor mulInPlace(Tensor o) { return inPlace(x -> x.mul(o), o); }
+
+    public Tensor mulInPlace(double s) { return inPlace(x -> x.mul(s), null); }
+
+    public Tensor divInPlace(Tensor o) { return inPlace(x -> x.div(o), o); }
+
+    public Tensor divInPlace(double s) { return inPlace(x -> x.div(s), null); }
+
+    public Tensor clampInPlace(double min, double max) { return inPlace(x -> x.clamp(min, max), null); }
+
+    public Tensor maskedFillInPlace(Tensor mask, double value) { return inPlace(x -> x.maskedFill(mask, value), null); }
+
+    /** Zeros every element: {@code zero_()}. */
+    public Tensor zeroInPlace() { return fillInPlace(0); }
+
+    public Tensor fillInPlace(double value) {
+        return inPlace(x -> {
+            Tensor r = full(dtype, value, shape);
+            r.record("FillBackward0", new Tensor[] {x}, new Tensor[0], (n, g) -> new Tensor[] {zerosLike(g)});
+            return r;
+        }, null);
+    }
+
+    /** Copies src's values (broadcast, converted to this dtype) into this tensor: {@code copy_}. */
+    public Tensor copyFrom(Tensor src) {
+        int[] target = shape;
+        Shape.broadcast("copy_", target, src.shape);
+        if (!Arrays.equals(Shape.broadcast("copy_", target, src.shape), target)) {
+            throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape) + " does not broadcast to " + Shape.str(target));
+        }
+        return inPlace(x -> {
+            Tensor r = src.expandView(target).converted(dtype);
+            r.record("CopyBackwards", new Tensor[] {x, src}, new Tensor[0],
+                    (n, g) -> new Tensor[] {n.needsInputGrad(0) ? zerosLike(g) : null, g});
+            return r;
+        }, src);
+    }
+
+    // ---------------------------------------------------------------- printing
+
+    @Override
+    public String toString() {
+        return TensorFormat.format(this);
+    }
+}
