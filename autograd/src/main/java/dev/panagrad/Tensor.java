@@ -34,6 +34,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Tensor {
     private static final AtomicBoolean NON_LEAF_GRAD_WARNED = new AtomicBoolean();
+    static final String NON_LEAF_GRAD_WARNING = "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad"
+            + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
+            + " for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake,"
+            + " make sure you access the leaf Tensor instead.";
     /** Below this many multiply-adds a Java loop beats a BLAS call (PERFORMANCE.md: ~8x8x8). */
     private static final long SMALL_MATMUL = 512;
 
@@ -192,7 +196,7 @@ public final class Tensor {
 
     /** The one value of a one-element tensor. */
     public double item() {
-        if (numel() != 1) throw new IllegalStateException("only one element tensors can be converted to a scalar (this one has shape " + Shape.str(shape) + ")");
+        if (numel() != 1) throw new IllegalStateException("only one element tensors can be converted to a scalar");
         return Kernels.get(segment(), dtype, offset);
     }
 
@@ -244,7 +248,7 @@ public final class Tensor {
             return this;
         }
         if (flag && !dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients (this one is " + dtype.pytorchName() + ")");
+            throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
         requiresGrad = flag;
         return this;
@@ -263,12 +267,14 @@ public final class Tensor {
      */
     public Tensor grad() {
         if (gradFn != null && !retainsGrad && grad == null && NON_LEAF_GRAD_WARNED.compareAndSet(false, true)) {
-            System.err.println("UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad"
-                    + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
-                    + " for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake,"
-                    + " make sure you access the leaf Tensor instead.");
+            System.err.println(NON_LEAF_GRAD_WARNING);
         }
         return grad;
+    }
+
+    /** Lets a test see the once-per-JVM warning again. */
+    static void resetNonLeafGradWarning() {
+        NON_LEAF_GRAD_WARNED.set(false);
     }
 
     /** Sets {@code .grad} (null clears it), as {@code p.grad = g} does. */
