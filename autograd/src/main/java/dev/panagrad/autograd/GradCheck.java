@@ -29,6 +29,10 @@ public final class GradCheck {
      */
     public static boolean gradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
         for (int i = 0; i < inputs.length; i++) {
+            if (inputs[i].requiresGrad() && !inputs[i].isLeaf()) {
+                throw new IllegalArgumentException("gradcheck: input " + i + " is not a leaf (grad_fn " + inputs[i].gradFn()
+                        + "); pass x.detach().requiresGrad(true), which keeps its layout");
+            }
             if (inputs[i].requiresGrad() && inputs[i].dtype() != DType.F64) {
                 throw new IllegalArgumentException("gradcheck: input " + i + " is " + inputs[i].dtype().pytorchName()
                         + "; finite differences need float64 inputs to be meaningful");

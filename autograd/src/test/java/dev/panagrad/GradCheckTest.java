@@ -1,0 +1,130 @@
+package dev.panagrad;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.panagrad.autograd.Context;
+import dev.panagrad.autograd.Function;
+import dev.panagrad.autograd.GradCheck;
+import dev.panagrad.memory.DType;
+import dev.panagrad.nn.Functional;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** Every differentiable op against finite differences in float64, on broadcast and non-contiguous inputs. */
+class GradCheckTest {
+    interface Op {
+        Tensor apply(Tensor[] in);
+    }
+
+    static Generator gen() { return new Generator(7); }
+
+    /** [3,4] values away from 0 and kinks. */
+    static Tensor positive(int... shape) { return gen().uniform(DType.F64, 0.5, 2.0, shape).requiresGrad(true); }
+
+    static Tensor any(int... shape) {
+        Tensor t = gen().uniform(DType.F64, 0.2, 1.5, shape);
+        Tensor signs = gen().rand(DType.F64, shape).lt(0.5);
+        return t.maskedFill(signs, 0).sub(t.mul(signs.to(DType.F64))).detach().requiresGrad(true);   // ±[0.2, 1.5]: no kinks at 0
+    }
+
+    /** A leaf [3,4] whose storage is laid out transposed (strides [1, 3]). */
+    static Tensor transposed() { return leafOf(any(4, 3).t()); }
+
+    /** A leaf [3,4] over every other column of a [3,8] buffer (strides [8, 2]). */
+    static Tensor sliced() { return leafOf(any(3, 8).index(":, ::2")); }
+
+    /** A leaf [3,4] over a [3,1] buffer broadcast (strides [1, 0]). */
+    static Tensor expanded() { return leafOf(any(3, 1).expand(3, 4)); }
+
+    /** The same bytes and layout as a leaf of its own: gradcheck differentiates with respect to leaves. */
+    private static Tensor leafOf(Tensor view) {
+        Tensor t = view.detach().requiresGrad(true);
+        assertFalse(t.isContiguous(), "the input is meant to be non-contiguous");
+        return t;
+    }
+
+    static Stream<Arguments> ops() {
+        return Stream.of(
+                Arguments.of("neg", (Op) in -> in[0].neg(), new Tensor[] {transposed()}),
+                Arguments.of("exp", (Op) in -> in[0].exp(), new Tensor[] {sliced()}),
+                Arguments.of("log", (Op) in -> in[0].log(), new Tensor[] {leafOf(positive(4, 3).t())}),
+                Arguments.of("sqrt", (Op) in -> in[0].sqrt(), new Tensor[] {positive(3, 4)}),
+                Arguments.of("abs", (Op) in -> in[0].abs(), new Tensor[] {transposed()}),
+                Arguments.of("sin", (Op) in -> in[0].sin(), new Tensor[] {sliced()}),
+                Arguments.of("cos", (Op) in -> in[0].cos(), new Tensor[] {expanded()}),
+                Arguments.of("tanh", (Op) in -> in[0].tanh(), new Tensor[] {transposed()}),
+                Arguments.of("sigmoid", (Op) in -> in[0].sigmoid(), new Tensor[] {sliced()}),
+                Arguments.of("relu", (Op) in -> in[0].relu(), new Tensor[] {transposed()}),
+                Arguments.of("clamp", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {any(3, 4)}),
+                Arguments.of("add broadcast", (Op) in -> in[0].add(in[1], 2.5), new Tensor[] {transposed(), any(4)}),
+                Arguments.of("sub broadcast", (Op) in -> in[0].sub(in[1]), new Tensor[] {any(3, 1), sliced()}),
+                Arguments.of("mul broadcast", (Op) in -> in[0].mul(in[1]), new Tensor[] {sliced(), any(1, 4)}),
+                Arguments.of("div broadcast", (Op) in -> in[0].div(in[1]), new Tensor[] {transposed(), positive(4)}),
+                Arguments.of("pow scalar", (Op) in -> in[0].pow(2.5), new Tensor[] {leafOf(positive(4, 3).t())}),
+                Arguments.of("pow tensor", (Op) in -> in[0].pow(in[1]), new Tensor[] {positive(3, 4), any(4)}),
+                Arguments.of("scalar ops", (Op) in -> in[0].mul(3).add(1).sub(2).div(4).rsub(1), new Tensor[] {sliced()}),
+                Arguments.of("where", (Op) in -> Tensor.where(in[0].detach().gt(0), in[0], in[1]), new Tensor[] {transposed(), any(1, 4)}),
+                Arguments.of("maskedFill", (Op) in -> in[0].maskedFill(in[0].detach().lt(0), 0.5), new Tensor[] {sliced()}),
+                Arguments.of("sum dims", (Op) in -> in[0].sum(new int[] {0}, true), new Tensor[] {transposed()}),
+                Arguments.of("sum all", (Op) in -> in[0].sum(), new Tensor[] {sliced()}),
+                Arguments.of("mean dims", (Op) in -> in[0].mean(1), new Tensor[] {expanded()}),
+                Arguments.of("mean all", (Op) in -> in[0].mean(), new Tensor[] {transposed()}),
+                Arguments.of("max dim", (Op) in -> in[0].max(1).values(), new Tensor[] {transposed()}),
+                Arguments.of("amax", (Op) in -> in[0].amax(new int[] {0}, false), new Tensor[] {sliced()}),
+                Arguments.of("max all", (Op) in -> in[0].max(), new Tensor[] {transposed()}),
+                Arguments.of("softmax", (Op) in -> in[0].softmax(0), new Tensor[] {transposed()}),
+                Arguments.of("logSoftmax", (Op) in -> in[0].logSoftmax(1), new Tensor[] {sliced()}),
+                Arguments.of("matmul 2D", (Op) in -> in[0].matmul(in[1]), new Tensor[] {transposed(), leafOf(any(5, 4).t())}),
+                Arguments.of("matmul 2D.1D", (Op) in -> in[0].matmul(in[1]), new Tensor[] {sliced(), any(4)}),
+                Arguments.of("matmul 1D.2D", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(3), transposed()}),
+                Arguments.of("matmul dot", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(4), leafOf(any(8).index("::2"))}),
+                Arguments.of("matmul batched broadcast", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(2, 3, 4), leafOf(any(5, 4).t())}),
+                Arguments.of("t, transpose, permute", (Op) in -> in[0].t().transpose(0, 1).unsqueeze(0).permute(2, 0, 1), new Tensor[] {sliced()}),
+                Arguments.of("view, reshape, flatten", (Op) in -> in[0].view(2, 6).reshape(3, 2, 2).flatten().mul(in[0].flatten()), new Tensor[] {any(3, 4)}),
+                Arguments.of("reshape of non-contiguous", (Op) in -> in[0].reshape(12), new Tensor[] {transposed()}),
+                Arguments.of("squeeze, unsqueeze", (Op) in -> in[0].unsqueeze(1).squeeze(1).unsqueeze(2).squeeze(), new Tensor[] {transposed()}),
+                Arguments.of("expand", (Op) in -> in[0].expand(2, 3, 4), new Tensor[] {any(3, 1)}),
+                Arguments.of("slice and select", (Op) in -> in[0].index("1:3, ::2").add(in[0].index("-1").index("::2")), new Tensor[] {transposed()}),
+                Arguments.of("gather", (Op) in -> in[0].gather(1, Tensor.fromArray(new long[] {0, 3, 3, 1, 2, 0}, 3, 2)), new Tensor[] {sliced()}),
+                Arguments.of("indexSelect", (Op) in -> in[0].indexSelect(1, Tensor.fromArray(new long[] {2, 0, 2}, 3)), new Tensor[] {transposed()}),
+                Arguments.of("cat", (Op) in -> Tensor.cat(1, in[0], in[1]), new Tensor[] {transposed(), any(3, 2)}),
+                Arguments.of("stack", (Op) in -> Tensor.stack(1, in[0], in[1]), new Tensor[] {sliced(), expanded()}),
+                Arguments.of("clone, contiguous", (Op) in -> in[0].contiguous().clone(), new Tensor[] {transposed()}),
+                Arguments.of("cross entropy", (Op) in -> Functional.crossEntropy(in[0], Tensor.fromArray(new long[] {1, 0, 3}, 3)), new Tensor[] {sliced()}),
+                Arguments.of("mse", (Op) in -> Functional.mseLoss(in[0], in[1]), new Tensor[] {transposed(), sliced()}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void analyticalGradientsMatchFiniteDifferences(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradcheck(op::apply, inputs, 1e-6, 1e-7, 1e-5), name);
+    }
+
+    @Test
+    void aWrongGradientIsReportedAtItsWorstElement() {
+        Function wrong = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                ctx.saveForBackward(in[0]);
+                return in[0].mul(in[0]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor grad) {
+                return new Tensor[] {grad.mul(ctx.savedTensors()[0]).mul(3)};   // should be 2x
+            }
+        };
+        Tensor x = Tensor.of(DType.F64, 1, -2, 0.5).requiresGrad(true);
+        var e = assertThrows(GradCheck.GradcheckError.class, () -> GradCheck.gradcheck(in -> wrong.apply(in[0]), x));
+        assertTrue(e.getMessage().contains("worst at input element [1], output element [1]: analytical -6.0 vs numerical -4.0"), e.getMessage());
+    }
+
+    @Test
+    void floatInputsAreRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> GradCheck.gradcheck(in -> in[0].exp(), Tensor.of(1).requiresGrad(true)));
+        assertTrue(e.getMessage().contains("float32"), e.getMessage());
+    }
+}
