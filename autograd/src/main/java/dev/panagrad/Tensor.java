@@ -617,7 +617,7 @@ public final class Tensor {
     /** this·other. d/dthis = g·other, d/dother = g·this. */
     public Tensor mul(Tensor o) {
         Tensor out = zipRaw(BinaryOp.MUL, this, o);
-        out.record("MulBackward0", new Tensor[] {this, o}, new Tensor[] {requiresGrad() || o.requiresGrad() ? this : null, o},
+        out.record("MulBackward0", new Tensor[] {this, o}, new Tensor[] {this, o},
                 (n, g) -> new Tensor[] {n.needsInputGrad(0) ? g.mul(n.saved(1)) : null, n.needsInputGrad(1) ? g.mul(n.saved(0)) : null});
         return out;
     }
@@ -1130,14 +1130,7 @@ public final class Tensor {
         int d = Shape.dim(dim, shape.length);
         long i = index < 0 ? index + shape[d] : index;
         if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + shape[d]);
-        int[] sh = new int[shape.length - 1];
-        long[] st = new long[shape.length - 1];
-        for (int k = 0, j = 0; k < shape.length; k++) {
-            if (k == d) continue;
-            sh[j] = shape[k];
-            st[j++] = strides[k];
-        }
-        Tensor out = viewOf(sh, st, offset + i * strides[d]);
+        Tensor out = selectView(d, i);
         int[] in = shape;
         out.record("SelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
             Tensor z = zeros(g.dtype, in);

@@ -6,8 +6,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.panagrad.autograd.Context;
-import dev.panagrad.autograd.Function;
 import dev.panagrad.memory.DType;
 import dev.panagrad.nn.ClipGrad;
 import dev.panagrad.nn.Functional;
@@ -56,23 +54,6 @@ class GoldenTest {
             y.backward(in.get("g"));
             out.put("y", y);
         });
-    }
-
-    /** The tutorial's custom ReLU. */
-    static final class MyReLU extends Function {
-        @Override
-        protected Tensor forward(Context ctx, Tensor... in) {
-            ctx.saveForBackward(in[0]);
-            return in[0].clampMin(0);
-        }
-
-        @Override
-        protected Tensor[] backward(Context ctx, Tensor grad) {
-            Tensor input = ctx.savedTensors()[0];
-            Tensor gradInput = grad.clone();
-            gradInput.maskedFillInPlace(input.lt(0), 0);
-            return new Tensor[] {gradInput};
-        }
     }
 
     interface OptimizerFactory {
@@ -201,7 +182,7 @@ class GoldenTest {
             Tensor x = in.get("x");
             backwardG(in, out, x.maskedFill(x.lt(0), 0.0));
         });
-        REPLAYS.put("custom_myrelu_seed", (in, out) -> backwardG(in, out, new MyReLU().apply(in.get("x"))));
+        REPLAYS.put("custom_myrelu_seed", (in, out) -> backwardG(in, out, new CustomFunctionTest.MyReLU().apply(in.get("x"))));
         REPLAYS.put("where", (in, out) -> backwardG(in, out, Tensor.where(in.get("c").gt(0), in.get("a"), in.get("b"))));
         REPLAYS.put("cat_dim0", (in, out) -> backwardG(in, out, Tensor.cat(0, in.get("a"), in.get("b"))));
         REPLAYS.put("cat_dim1", (in, out) -> backwardG(in, out, Tensor.cat(1, in.get("a"), in.get("b"))));
