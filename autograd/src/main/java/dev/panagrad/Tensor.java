@@ -137,6 +137,17 @@ public final class Tensor {
 
     public static Tensor zerosLike(Tensor t) { return full(t.dtype, 0, t.shape); }
 
+    /**
+     * Zeros shaped like {@code owner}, living exactly as long as owner's storage (its scope, or the
+     * garbage collector): for state that belongs to a parameter, like its gradient or optimizer moments.
+     */
+    public static Tensor zerosWithLifetimeOf(Tensor owner) {
+        Storage bytes = owner.storage.pool().allocateLike(owner.storage, owner.numel() * owner.dtype.byteSize(), "state");
+        Tensor t = new Tensor(bytes, owner.dtype, owner.shape.clone(), Shape.contiguousStrides(owner.shape), 0, null);
+        Kernels.fill(t.segment(), t.dtype, 0, t.numel(), 0);
+        return t;
+    }
+
     public static Tensor onesLike(Tensor t) { return full(t.dtype, 1, t.shape); }
 
     /** start, start+step, ... below end: {@code torch.arange} (I64 when all arguments are whole, else F32). */
@@ -314,8 +325,7 @@ public final class Tensor {
     /** The engine's way in: adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
-            Storage bytes = storage.pool().allocateLike(storage, numel() * dtype.byteSize(), "grad");
-            Tensor fresh = new Tensor(bytes, dtype, shape.clone(), Shape.contiguousStrides(shape), 0, null);
+            Tensor fresh = zerosWithLifetimeOf(this);
             fresh.assignData(g);
             grad = fresh;
         } else {

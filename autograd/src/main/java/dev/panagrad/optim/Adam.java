@@ -43,8 +43,8 @@ public class Adam extends Optimizer {
             Tensor g = p.grad();
             if (g == null) continue;
             if (m[i] == null) {
-                m[i] = Tensor.zerosLike(p).keep();
-                v[i] = Tensor.zerosLike(p).keep();
+                m[i] = Tensor.zerosWithLifetimeOf(p);   // state lives as long as its parameter
+                v[i] = Tensor.zerosWithLifetimeOf(p);
             }
             if (decoupled) p.mulInPlace(1 - lr * weightDecay);
             else if (weightDecay != 0) g = g.add(p, weightDecay);

@@ -35,7 +35,7 @@ public final class SGD extends Optimizer {
             if (weightDecay != 0) d = d.add(p, weightDecay);
             if (momentum != 0) {
                 if (buffers[i] == null) {
-                    buffers[i] = d.clone().keep();
+                    buffers[i] = Tensor.zerosWithLifetimeOf(p).copyFrom(d);   // state lives as long as its parameter
                 } else {
                     buffers[i].mulInPlace(momentum).addInPlace(d, 1 - dampening);
                 }
