@@ -1523,7 +1523,6 @@ public final class Tensor {
     /** Copies src's values (broadcast, converted to this dtype) into this tensor: {@code copy_}. */
     public Tensor copyFrom(Tensor src) {
         int[] target = shape;
-        Shape.broadcast("copy_", target, src.shape);
         if (!Arrays.equals(Shape.broadcast("copy_", target, src.shape), target)) {
             throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape) + " does not broadcast to " + Shape.str(target));
         }
