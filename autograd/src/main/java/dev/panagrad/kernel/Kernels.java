@@ -37,64 +37,113 @@ public final class Kernels {
         return t == DType.I64 ? s.getAtIndex(JAVA_LONG, i) : (long) get(s, t, i);
     }
 
-    /** Visits the element offsets of a strided view in row-major order. */
-    public interface OffsetVisitor {
-        void visit(long linear, long offset);
-    }
+    /**
+     * Walks the rows of a strided view, every dimension but the last: after each {@link #next()},
+     * {@link #base} is the storage offset of the row's first element. Kernels run their own inner
+     * loop over a row ({@link #length} elements, {@link #step} apart), so no per-element call.
+     */
+    static final class Rows {
+        final int length;
+        final long step;
+        long base;
+        private final int[] shape;
+        private final long[] strides;
+        private final int[] idx;
+        private long remaining;
+        private boolean started;
 
-    /** Calls {@code v} with (row-major position, storage offset) for every element of the view. */
-    public static void forEachOffset(int[] shape, long[] strides, long offset, OffsetVisitor v) {
-        int rank = shape.length;
-        long n = 1;
-        for (int d : shape) n *= d;
-        if (n == 0) return;
-        if (rank == 0) {
-            v.visit(0, offset);
-            return;
+        Rows(int[] shape, long[] strides, long offset) {
+            int rank = shape.length;
+            this.shape = shape;
+            this.strides = strides;
+            this.idx = new int[Math.max(0, rank - 1)];
+            this.length = rank == 0 ? 1 : shape[rank - 1];
+            this.step = rank == 0 ? 0 : strides[rank - 1];
+            this.base = offset;
+            long rows = 1;
+            for (int d = 0; d < rank; d++) rows *= shape[d];
+            this.remaining = length == 0 ? 0 : rows / length;
         }
-        int[] idx = new int[rank];
-        int last = rank - 1;
-        long lastStride = strides[last];
-        int lastSize = shape[last];
-        long base = offset;
-        long linear = 0;
-        while (true) {
-            long o = base;
-            for (int j = 0; j < lastSize; j++, o += lastStride) v.visit(linear++, o);
-            int d = last - 1;
-            while (d >= 0) {
-                idx[d]++;
+
+        boolean next() {
+            if (remaining == 0) return false;
+            remaining--;
+            if (!started) {
+                started = true;
+                return true;
+            }
+            for (int d = idx.length - 1; d >= 0; d--) {
                 base += strides[d];
-                if (idx[d] < shape[d]) break;
+                if (++idx[d] < shape[d]) break;
                 base -= strides[d] * shape[d];
                 idx[d] = 0;
-                d--;
             }
-            if (d < 0) return;
+            return true;
         }
     }
 
     /** Copies a strided view into a contiguous destination, converting dtype. */
     public static void gather(MemorySegment src, DType st, int[] shape, long[] strides, long offset,
                               MemorySegment dst, DType dt, long dstOffset) {
-        if (st == dt && st == DType.F32) {
-            forEachOffset(shape, strides, offset, (i, o) -> dst.setAtIndex(JAVA_FLOAT, dstOffset + i, src.getAtIndex(JAVA_FLOAT, o)));
+        Rows rows = new Rows(shape, strides, offset);
+        int n = rows.length;
+        long step = rows.step, out = dstOffset;
+        if (st == dt && step == 1) {
+            long es = st.byteSize();
+            while (rows.next()) {
+                MemorySegment.copy(src, rows.base * es, dst, out * es, n * es);
+                out += n;
+            }
+        } else if (st == dt && st == DType.F32) {
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) dst.setAtIndex(JAVA_FLOAT, out++, src.getAtIndex(JAVA_FLOAT, o));
+            }
         } else if (st == dt && st == DType.F64) {
-            forEachOffset(shape, strides, offset, (i, o) -> dst.setAtIndex(JAVA_DOUBLE, dstOffset + i, src.getAtIndex(JAVA_DOUBLE, o)));
-        } else if (st == dt && st == DType.I64) {
-            forEachOffset(shape, strides, offset, (i, o) -> dst.setAtIndex(JAVA_LONG, dstOffset + i, src.getAtIndex(JAVA_LONG, o)));
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) dst.setAtIndex(JAVA_DOUBLE, out++, src.getAtIndex(JAVA_DOUBLE, o));
+            }
+        } else if (st == dt && st == DType.I64) {   // exact: a double would round int64 above 2^53
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) dst.setAtIndex(JAVA_LONG, out++, src.getAtIndex(JAVA_LONG, o));
+            }
         } else {
-            forEachOffset(shape, strides, offset, (i, o) -> set(dst, dt, dstOffset + i, get(src, st, o)));
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) set(dst, dt, out++, get(src, st, o));
+            }
         }
     }
 
     /** Writes a contiguous source into a strided view, converting dtype. */
     public static void scatter(MemorySegment src, DType st, long srcOffset,
                                MemorySegment dst, DType dt, int[] shape, long[] strides, long offset) {
-        if (st == dt && st == DType.I64) {
-            forEachOffset(shape, strides, offset, (i, o) -> dst.setAtIndex(JAVA_LONG, o, src.getAtIndex(JAVA_LONG, srcOffset + i)));
+        Rows rows = new Rows(shape, strides, offset);
+        int n = rows.length;
+        long step = rows.step, in = srcOffset;
+        if (st == dt && step == 1) {
+            long es = st.byteSize();
+            while (rows.next()) {
+                MemorySegment.copy(src, in * es, dst, rows.base * es, n * es);
+                in += n;
+            }
+        } else if (st == dt && st == DType.F32) {
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) dst.setAtIndex(JAVA_FLOAT, o, src.getAtIndex(JAVA_FLOAT, in++));
+            }
+        } else if (st == dt && st == DType.I64) {
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) dst.setAtIndex(JAVA_LONG, o, src.getAtIndex(JAVA_LONG, in++));
+            }
         } else {
-            forEachOffset(shape, strides, offset, (i, o) -> set(dst, dt, o, get(src, st, srcOffset + i)));
+            while (rows.next()) {
+                long o = rows.base;
+                for (int j = 0; j < n; j++, o += step) set(dst, dt, o, get(src, st, in++));
+            }
         }
     }
 
