@@ -142,10 +142,14 @@ public final class Tensor {
      * garbage collector): for state that belongs to a parameter, like its gradient or optimizer moments.
      */
     public static Tensor zerosWithLifetimeOf(Tensor owner) {
-        Storage bytes = owner.storage.pool().allocateLike(owner.storage, owner.numel() * owner.dtype.byteSize(), "state");
-        Tensor t = new Tensor(bytes, owner.dtype, owner.shape.clone(), Shape.contiguousStrides(owner.shape), 0, null);
+        Tensor t = emptyWithLifetimeOf(owner, "state");
         Kernels.fill(t.segment(), t.dtype, 0, t.numel(), 0);
         return t;
+    }
+
+    private static Tensor emptyWithLifetimeOf(Tensor owner, String tag) {
+        Storage bytes = owner.storage.pool().allocateLike(owner.storage, owner.numel() * owner.dtype.byteSize(), tag);
+        return new Tensor(bytes, owner.dtype, owner.shape.clone(), Shape.contiguousStrides(owner.shape), 0, null);
     }
 
     public static Tensor onesLike(Tensor t) { return full(t.dtype, 1, t.shape); }
@@ -325,10 +329,14 @@ public final class Tensor {
     /** The engine's way in: adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
-            Tensor fresh = zerosWithLifetimeOf(this);
+            Tensor fresh = emptyWithLifetimeOf(this, "grad");
             fresh.assignData(g);
             grad = fresh;
-        } else {
+        } else if (grad.isContiguous()) {   // add in place: one pass, no temporary
+            Tensor add = g.broadcastData(grad.shape);
+            Kernels.zip(BinaryOp.ADD, grad.dtype, grad.segment(), grad.offset, add.dtype, add.segment(), add.offset,
+                    grad.dtype, grad.segment(), grad.offset, grad.numel());
+        } else {   // a user-assigned strided .grad
             grad.assignData(grad.addRaw(g));
         }
     }

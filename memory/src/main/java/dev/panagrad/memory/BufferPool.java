@@ -196,18 +196,15 @@ public final class BufferPool {
 
     /** The live leases grouped by tag and owning scope, most bytes first. */
     public List<Holder> largestHolders(int limit) {
-        Map<String, long[]> totals = new HashMap<>();
-        Map<String, String[]> keys = new HashMap<>();
+        record Key(String tag, String owner) {}
+        Map<Key, long[]> totals = new HashMap<>();   // bytes, leases
         for (Lease lease : live) {
-            String owner = lease.owner();
-            String key = lease.tag + '\u0000' + owner;
-            long[] t = totals.computeIfAbsent(key, k -> new long[2]);
+            long[] t = totals.computeIfAbsent(new Key(lease.tag, lease.owner()), k -> new long[2]);
             t[0] += lease.block.classBytes();
             t[1]++;
-            keys.putIfAbsent(key, new String[] {lease.tag, owner});
         }
         List<Holder> holders = new ArrayList<>();
-        totals.forEach((key, t) -> holders.add(new Holder(keys.get(key)[0], keys.get(key)[1], t[0], (int) t[1])));
+        totals.forEach((key, t) -> holders.add(new Holder(key.tag(), key.owner(), t[0], (int) t[1])));
         holders.sort(Comparator.comparingLong(Holder::bytes).reversed().thenComparing(Holder::tag));
         return holders.subList(0, Math.min(limit, holders.size()));
     }
