@@ -518,7 +518,7 @@ public final class Tensor {
     private Tensor unary(UnaryOp op, String name, Node.Backward backward, boolean saveInput, boolean saveOutput) {
         Tensor out = mapRaw(op);
         Tensor[] save = saveInput && saveOutput ? new Tensor[] {this, out} : saveInput ? new Tensor[] {this} : saveOutput ? new Tensor[] {out} : new Tensor[0];
-        out.record(name, new Tensor[] {this}, requiresGrad() ? save : new Tensor[0], backward);
+        out.record(name, new Tensor[] {this}, save, backward);
         return out;
     }
 
