@@ -1,12 +1,13 @@
 package dev.panagrad.nn;
 
 import dev.panagrad.Generator;
+import dev.panagrad.Shape;
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.DType;
-import java.util.List;
 
 /** y = x·Wᵀ + b, weight [out, in], PyTorch's default init: U(−1/√in, 1/√in) for both (kaiming-uniform with a=√5). */
-public final class Linear {
+public final class Linear extends Module {
+    private final int inFeatures, outFeatures;
     private final Tensor weight;
     private final Tensor bias;
 
@@ -16,25 +17,29 @@ public final class Linear {
 
     public Linear(int inFeatures, int outFeatures, boolean bias, DType dtype, Generator generator) {
         if (inFeatures <= 0 || outFeatures <= 0) throw new IllegalArgumentException("Linear(" + inFeatures + ", " + outFeatures + "): sizes must be positive");
+        this.inFeatures = inFeatures;
+        this.outFeatures = outFeatures;
         double bound = 1 / Math.sqrt(inFeatures);
-        this.weight = generator.uniform(dtype, -bound, bound, outFeatures, inFeatures).requiresGrad(true);
-        this.bias = bias ? generator.uniform(dtype, -bound, bound, outFeatures).requiresGrad(true) : null;
+        this.weight = registerParameter("weight", Parameter.of(generator.uniform(dtype, -bound, bound, outFeatures, inFeatures)));
+        this.bias = bias ? registerParameter("bias", Parameter.of(generator.uniform(dtype, -bound, bound, outFeatures))) : null;
     }
 
     public Tensor weight() { return weight; }
 
     public Tensor bias() { return bias; }
 
+    @Override
     public Tensor forward(Tensor x) {
-        if (x.size(-1) != weight.size(1)) {
-            throw new IllegalArgumentException("Linear: input of shape " + dev.panagrad.Shape.str(x.shape()) + " has " + x.size(-1)
-                    + " features, the layer takes " + weight.size(1));
+        if (x.dim() == 0 || x.size(-1) != inFeatures) {
+            throw new IllegalArgumentException("Linear: input of shape " + Shape.str(x.shape()) + " must end in " + inFeatures
+                    + " features (mat1 and mat2 shapes cannot be multiplied)");
         }
         Tensor y = x.matmul(weight.t());
         return bias == null ? y : y.add(bias);
     }
 
-    public List<Tensor> parameters() {
-        return bias == null ? List.of(weight) : List.of(weight, bias);
+    @Override
+    protected String extraRepr() {
+        return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null ? "True" : "False");
     }
 }

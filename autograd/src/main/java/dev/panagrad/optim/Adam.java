@@ -1,7 +1,9 @@
 package dev.panagrad.optim;
 
 import dev.panagrad.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam as torch 1.13 (and AdamW with decoupled weight decay): m = β₁m + (1−β₁)g, v = β₂v + (1−β₂)g²,
@@ -33,6 +35,20 @@ public class Adam extends Optimizer {
         this.m = new Tensor[this.params.size()];
         this.v = new Tensor[this.params.size()];
     }
+
+    @Override
+    protected Map<String, Tensor[]> slots() {
+        Map<String, Tensor[]> s = new LinkedHashMap<>();
+        s.put("exp_avg", m);
+        s.put("exp_avg_sq", v);
+        return s;
+    }
+
+    @Override
+    protected long stepCount() { return t; }
+
+    @Override
+    protected void setStepCount(long steps) { t = steps; }
 
     @Override
     protected void update() {

@@ -2,7 +2,13 @@ package dev.panagrad.optim;
 
 import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
+import dev.panagrad.Shape;
+import dev.panagrad.memory.DType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Updates parameters from their gradients. {@link #step()} runs without recording a graph. */
 public abstract class Optimizer {
@@ -39,4 +45,77 @@ public abstract class Optimizer {
     protected abstract void update();
 
     public List<Tensor> parameters() { return params; }
+
+    /**
+     * Per-parameter state arrays by name (PyTorch's names: "momentum_buffer", "exp_avg", ...); an entry
+     * is null until the first step that needs it. The arrays are live: loading writes into them.
+     */
+    protected abstract Map<String, Tensor[]> slots();
+
+    /** Steps taken so far, where the update depends on it (Adam's bias correction); 0 otherwise. */
+    protected long stepCount() { return 0; }
+
+    protected void setStepCount(long steps) {}
+
+    /**
+     * The optimizer's state as flat named tensors: "state.{param index}.{slot}" and, where it matters,
+     * "step". The tensors share memory with the optimizer; save them with {@code SafeTensors}.
+     */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        slots().forEach((name, arr) -> {
+            for (int i = 0; i < arr.length; i++) if (arr[i] != null) out.put("state." + i + "." + name, arr[i].detach());
+        });
+        if (stepCount() > 0) out.put("step", Tensor.scalar(DType.I64, stepCount()));
+        return out;
+    }
+
+    /** Restores {@link #stateDict()}; every key, shape and dtype is checked before anything is copied. */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        Map<String, Tensor[]> slots = slots();
+        List<String> errors = new ArrayList<>();
+        record Entry(Tensor[] slot, int index, Tensor value) {}
+        List<Entry> entries = new ArrayList<>();
+        long steps = 0;
+        for (var e : state.entrySet()) {
+            String key = e.getKey();
+            Tensor t = e.getValue();
+            if (key.equals("step")) {
+                if (t.numel() != 1) errors.add("step must be a scalar, got shape " + Shape.str(t.shape()));
+                else steps = (long) t.item();
+                continue;
+            }
+            String[] parts = key.split("\\.");
+            Tensor[] slot = parts.length == 3 && parts[0].equals("state") ? slots.get(parts[2]) : null;
+            int index = slot == null ? -1 : parseIndex(parts[1]);
+            if (slot == null || index < 0 || index >= params.size()) {
+                errors.add("unexpected key \"" + key + "\" for " + getClass().getSimpleName() + " over " + params.size() + " parameters (slots " + slots.keySet() + ")");
+                continue;
+            }
+            Tensor p = params.get(index);
+            if (!Arrays.equals(t.shape(), p.shape()) || t.dtype() != p.dtype()) {
+                errors.add("state for parameter " + index + " (" + key + ") has shape " + Shape.str(t.shape()) + " " + t.dtype().pytorchName()
+                        + ", the parameter " + Shape.str(p.shape()) + " " + p.dtype().pytorchName());
+                continue;
+            }
+            entries.add(new Entry(slot, index, t));
+        }
+        if (!errors.isEmpty()) throw new IllegalArgumentException("Error(s) in loading optimizer state for " + getClass().getSimpleName() + ":\n\t" + String.join("\n\t", errors));
+        try (var off = Grad.disabled()) {
+            for (Entry e : entries) {
+                Tensor p = params.get(e.index());
+                if (e.slot()[e.index()] == null) e.slot()[e.index()] = Tensor.zerosWithLifetimeOf(p);
+                e.slot()[e.index()].copyFrom(e.value());
+            }
+        }
+        setStepCount(steps);
+    }
+
+    private static int parseIndex(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.panagrad.optim;
 
 import dev.panagrad.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent as torch 1.13: d = g + wd·p; with momentum, buf = d on the first step,
@@ -25,6 +26,9 @@ public final class SGD extends Optimizer {
         this.nesterov = nesterov;
         this.buffers = new Tensor[this.params.size()];
     }
+
+    @Override
+    protected Map<String, Tensor[]> slots() { return Map.of("momentum_buffer", buffers); }
 
     @Override
     protected void update() {

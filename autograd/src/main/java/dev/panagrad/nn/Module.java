@@ -1,0 +1,144 @@
+package dev.panagrad.nn;
+
+import dev.panagrad.Grad;
+import dev.panagrad.Shape;
+import dev.panagrad.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer or a model: PyTorch's {@code nn.Module}. Subclasses register their parameters and child
+ * modules in the constructor; names follow PyTorch ("0.weight" for the first layer of a Sequential),
+ * so a state dict saved here loads into the same model built in PyTorch and back.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    public abstract Tensor forward(Tensor input);
+
+    /** Registers a trainable parameter: a leaf that requires grad (see {@link Parameter}). */
+    protected final Tensor registerParameter(String name, Tensor value) {
+        checkName(name);
+        if (!value.isLeaf() || !value.requiresGrad()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + name + "' must be a leaf that requires grad; wrap it with Parameter.of");
+        }
+        parameters.put(name, value);
+        return value;
+    }
+
+    protected final <M extends Module> M registerModule(String name, M module) {
+        checkName(name);
+        children.put(name, module);
+        return module;
+    }
+
+    private void checkName(String name) {
+        if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("module attribute name can't be empty or contain \".\", got '" + name + "'");
+        if (parameters.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("attribute '" + name + "' already exists");
+    }
+
+    /** Every parameter of this module and its children, depth first, in registration order. */
+    public final List<Tensor> parameters() { return List.copyOf(namedParameters().values()); }
+
+    /** Parameters keyed by dotted path ("0.weight", "2.bias"), PyTorch's {@code named_parameters()}. */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect("", out);
+        return Collections.unmodifiableMap(out);
+    }
+
+    private void collect(String prefix, Map<String, Tensor> out) {
+        parameters.forEach((n, p) -> out.put(prefix + n, p));
+        children.forEach((n, m) -> m.collect(prefix + n + ".", out));
+    }
+
+    public final Map<String, Module> children() { return Collections.unmodifiableMap(children); }
+
+    /** Zeroes every gradient in place, keeping the buffers (torch 1.13's default). */
+    public final void zeroGrad() {
+        try (var off = Grad.disabled()) {
+            for (Tensor p : parameters()) if (p.grad() != null) p.grad().zeroInPlace();
+        }
+    }
+
+    /** Drops every gradient (torch 2.x's {@code zero_grad(set_to_none=True)}). */
+    public final void zeroGradToNone() {
+        for (Tensor p : parameters()) p.setGrad(null);
+    }
+
+    public final Module train(boolean mode) {
+        training = mode;
+        for (Module m : children.values()) m.train(mode);
+        return this;
+    }
+
+    public final Module train() { return train(true); }
+
+    public final Module eval() { return train(false); }
+
+    public final boolean isTraining() { return training; }
+
+    /** The parameters by name, detached: the tensors share memory with the model (as PyTorch's state_dict). */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        namedParameters().forEach((n, p) -> out.put(n, p.detach()));
+        return out;
+    }
+
+    /**
+     * Copies {@code state} into the parameters, strictly: every key must match and every shape and
+     * dtype agree, or nothing is copied and the error lists all the differences, as PyTorch's does.
+     */
+    public final void loadStateDict(Map<String, Tensor> state) {
+        Map<String, Tensor> own = namedParameters();
+        List<String> errors = new ArrayList<>();
+        List<String> missing = own.keySet().stream().filter(k -> !state.containsKey(k)).toList();
+        List<String> unexpected = state.keySet().stream().filter(k -> !own.containsKey(k)).toList();
+        if (!missing.isEmpty()) errors.add("Missing key(s) in state_dict: " + quoted(missing) + ".");
+        if (!unexpected.isEmpty()) errors.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ".");
+        own.forEach((name, p) -> {
+            Tensor t = state.get(name);
+            if (t == null) return;
+            if (!Arrays.equals(t.shape(), p.shape())) {
+                errors.add("size mismatch for " + name + ": copying a param with shape torch.Size(" + Shape.str(t.shape())
+                        + ") from checkpoint, the shape in current model is torch.Size(" + Shape.str(p.shape()) + ").");
+            } else if (t.dtype() != p.dtype()) {
+                errors.add("dtype mismatch for " + name + ": the checkpoint holds " + t.dtype().pytorchName() + ", the model " + p.dtype().pytorchName() + ".");
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ":\n\t" + String.join("\n\t", errors));
+        }
+        try (var off = Grad.disabled()) {
+            own.forEach((name, p) -> p.copyFrom(state.get(name)));
+        }
+    }
+
+    private static String quoted(List<String> keys) {
+        return String.join(", ", keys.stream().map(k -> "\"" + k + "\"").toList());
+    }
+
+    /** Parameter count, handy for logs. */
+    public final long parameterCount() {
+        long n = 0;
+        for (Tensor p : parameters()) n += p.numel();
+        return n;
+    }
+
+    /** PyTorch's repr: {@code Sequential(\n  (0): Linear(in_features=784, ...)\n)}. */
+    @Override
+    public String toString() {
+        if (children.isEmpty()) return getClass().getSimpleName() + "(" + extraRepr() + ")";
+        StringBuilder sb = new StringBuilder(getClass().getSimpleName()).append("(\n");
+        children.forEach((n, m) -> sb.append("  (").append(n).append("): ").append(m.toString().replace("\n", "\n  ")).append('\n'));
+        return sb.append(')').toString();
+    }
+
+    protected String extraRepr() { return ""; }
+}
