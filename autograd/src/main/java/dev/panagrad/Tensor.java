@@ -1521,6 +1521,20 @@ public final class Tensor {
     public Tensor zeroInPlace() { return fillInPlace(0); }
 
     public Tensor fillInPlace(double value) {
+        if (!(Grad.isEnabled() && requiresGrad())) {   // nothing to record: write in place, no temporary
+            checkInPlace();
+            if (isContiguous()) {
+                if (value == 0 && !(1 / value < 0)) {
+                    segment().asSlice(offset * dtype.byteSize(), numel() * dtype.byteSize()).fill((byte) 0);
+                } else {
+                    Kernels.fill(segment(), dtype, offset, numel(), value);
+                }
+            } else {
+                assignData(scalar(dtype, value));
+            }
+            storage.bumpVersion();
+            return this;
+        }
         return inPlace(x -> {
             Tensor r = full(dtype, value, shape);
             r.record("FillBackward0", new Tensor[] {x}, new Tensor[0], (n, g) -> new Tensor[] {zerosLike(g)});

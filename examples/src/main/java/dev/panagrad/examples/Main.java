@@ -1,5 +1,7 @@
 package dev.panagrad.examples;
 
+import dev.panagrad.examples.train.TrainCommand;
+import dev.panagrad.examples.tutorial.Tutorial;
 import java.util.Arrays;
 
 /** The {@code ./panagrad} subcommands that run Java. The launcher handles {@code test} and {@code bench} itself. */
@@ -8,14 +10,16 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: panagrad <doctor> [args]");
+            System.err.println("usage: panagrad <train|tutorial|doctor> [args]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         int status = switch (args[0]) {
             case "doctor" -> Doctor.run(rest);
+            case "train" -> TrainCommand.main(rest, System.out, System.err);
+            case "tutorial" -> Tutorial.main(rest, System.out, System.err);
             default -> {
-                System.err.println("panagrad: unknown command '" + args[0] + "'. Commands: doctor, test, bench. See ./panagrad help.");
+                System.err.println("panagrad: unknown command '" + args[0] + "'. Commands: train, tutorial, doctor, test, bench. See ./panagrad help.");
                 yield 2;
             }
         };

@@ -1,0 +1,184 @@
+package dev.panagrad.examples.train;
+
+import dev.panagrad.Generator;
+import dev.panagrad.blas.OpenBlas;
+import dev.panagrad.examples.Charts;
+import dev.panagrad.examples.Py;
+import dev.panagrad.io.Checkpoint;
+import dev.panagrad.memory.BufferPool;
+import dev.panagrad.memory.MemoryBudgetExceededException;
+import dev.panagrad.memory.MemoryReport;
+import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.memory.MemoryStats;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * {@code ./panagrad train}: the main job. Loads or makes the data, trains, reports per epoch, saves
+ * checkpoints and a plot. Exit status 0 on success, 2 on bad input (options, data, checkpoint,
+ * a memory budget too small), 1 on anything unexpected.
+ */
+public final class TrainCommand {
+    private final TrainOptions opt;
+    private final PrintStream out, err;
+
+    private TrainCommand(TrainOptions opt, PrintStream out, PrintStream err) {
+        this.opt = opt;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static int main(String[] args, PrintStream out, PrintStream err) {
+        TrainOptions opt;
+        try {
+            opt = TrainOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("train: " + e.getMessage());
+            return 2;
+        }
+        if (opt == null) {
+            out.print(TrainOptions.HELP);
+            return 0;
+        }
+        try {
+            return new TrainCommand(opt, out, err).run();
+        } catch (Dataset.DataException | IllegalArgumentException | IOException e) {
+            err.println("train: " + e.getMessage());
+            return 2;
+        } catch (MemoryBudgetExceededException e) {
+            err.println("train: the memory budget is too small: " + e.getMessage());
+            err.println("train: raise --memory-budget, or lower --micro-batch to keep fewer activations alive at once");
+            return 2;
+        }
+    }
+
+    private int run() throws IOException {
+        if (opt.threads() > 0) OpenBlas.get().setThreadCount(opt.threads());
+        BufferPool dataPool = new BufferPool("dataset");
+        BufferPool pool = new BufferPool("training");
+        if (opt.memoryBudget() > 0) pool.setBudgetBytes(opt.memoryBudget());
+        try (var dataScope = MemoryScope.open("dataset", dataPool)) {
+            Dataset all = load();
+            int n = all.size();
+            int test = opt.data() == null ? n - opt.samples() : n >= 8 ? n / 8 : 0;
+            Dataset train = all.slice(0, n - test, "training rows"), held = test > 0 ? all.slice(n - test, n, "held-out rows") : null;
+            if (train.size() < opt.batch()) {
+                throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + train.size() + " training samples");
+            }
+            try (var training = MemoryScope.open("training", pool)) {
+                return train(train, held, pool);
+            }
+        }
+    }
+
+    private Dataset load() throws IOException {
+        if (opt.data() == null) {
+            return Dataset.synthetic(opt.samples() + opt.samples() / 8, 784, opt.classes(), opt.seed());
+        }
+        if (opt.labels() != null) return Dataset.idx(opt.data(), opt.labels(), opt.classes());
+        String name = opt.data().getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".csv") && !name.endsWith(".csv.gz")) {
+            throw new IllegalArgumentException("--data " + opt.data() + ": give a .csv file, or an IDX images file together with --labels");
+        }
+        return Dataset.csv(opt.data(), opt.labelColumn(), opt.classes());
+    }
+
+    private int train(Dataset train, Dataset held, BufferPool pool) throws IOException {
+        Trainer t = new Trainer(opt.layerSizes(train.featureCount()), opt.lr(), opt.momentum(), opt.seed());
+        int stepsPerEpoch = train.size() / opt.batch();
+        long maxSteps = opt.steps() > 0 ? opt.steps() : (long) opt.epochs() * stepsPerEpoch;
+        int epochs = (int) ((maxSteps + stepsPerEpoch - 1) / stepsPerEpoch);
+        int firstEpoch = 1;
+        long step = 0;
+        if (opt.resume() != null) {
+            Map<String, String> meta = Checkpoint.load(opt.resume(), t.model(), t.optimizer());
+            if (meta.containsKey("architecture") && !meta.get("architecture").equals(t.architecture())) {
+                throw new IllegalArgumentException("checkpoint " + opt.resume() + " is of a " + meta.get("architecture") + " model, this one is " + t.architecture());
+            }
+            firstEpoch = Integer.parseInt(meta.getOrDefault("epoch", "0")) + 1;
+            step = Long.parseLong(meta.getOrDefault("step", "0"));
+            out.println("resumed from " + opt.resume() + " after epoch " + (firstEpoch - 1) + " (step " + step + ")");
+        }
+        out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
+                + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
+        out.println("data    " + train.description() + (held != null ? "; " + held.size() + " held out" : ""));
+
+        List<Double> lossX = new ArrayList<>(), lossY = new ArrayList<>(), accX = new ArrayList<>(), accY = new ArrayList<>();
+        for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
+            long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(train.size());
+            int steps = (int) Math.min(stepsPerEpoch, maxSteps - step);
+            pool.resetPeak();
+            double lossSum = 0;
+            long correct = 0;
+            long t0 = System.nanoTime();
+            try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
+                for (int i = 0; i < steps; i++) {
+                    Trainer.StepResult r = t.step(train, order, i * opt.batch(), opt.batch(), opt.microBatch());
+                    if (!Double.isFinite(r.loss())) {
+                        throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
+                    }
+                    lossSum += r.loss();
+                    correct += r.correct();
+                    step++;
+                    lossX.add(epoch - 1 + (i + 1.0) / steps);
+                    lossY.add(r.loss());
+                    if (bar != null) {
+                        bar.step();
+                        bar.setExtraMessage(" loss " + Py.fixed(r.loss(), 4));
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            long samples = (long) steps * opt.batch();
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, epochs,
+                    lossSum / steps, 100.0 * correct / samples));
+            if (held != null) {
+                Trainer.StepResult ev = t.evaluate(held, 1024);
+                double acc = 100.0 * ev.correct() / held.size();
+                line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
+                accX.add((double) epoch);
+                accY.add(acc / 100);
+            }
+            line.append(String.format(Locale.ROOT, "  %,.0f samples/s  peak native %s", samples / seconds, MemoryStats.formatBytes(pool.stats().peakBytesInUse())));
+            out.println(line);
+            if (opt.checkpoint() != null) {
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("format", "panagrad-train");
+                meta.put("architecture", t.architecture());
+                meta.put("epoch", Integer.toString(epoch));
+                meta.put("step", Long.toString(step));
+                meta.put("seed", Long.toString(opt.seed()));
+                meta.put("data", train.description());
+                Checkpoint.save(opt.checkpoint(), t.model(), t.optimizer(), meta);
+                out.println("checkpoint written to " + opt.checkpoint());
+            }
+        }
+        if (!lossY.isEmpty() && opt.plot() != null) {
+            List<Charts.Series> series = new ArrayList<>();
+            series.add(new Charts.Series("training loss (per step)", toArray(lossX), toArray(lossY)));
+            if (!accY.isEmpty()) series.add(new Charts.Series("held-out accuracy (per epoch)", toArray(accX), toArray(accY)));
+            Charts.linePng(opt.plot(), "Training " + t.architecture(), "epoch", "loss / accuracy", series.toArray(Charts.Series[]::new));
+            out.println("plot written to " + opt.plot().toAbsolutePath());
+        }
+        if (opt.memoryReport()) out.print(MemoryReport.of(pool));
+        return 0;
+    }
+
+    private ProgressBar progressBar(String task, int steps) {
+        if (!opt.progress()) return null;
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setUpdateIntervalMillis(250).continuousUpdate()
+                .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" steps", 1).build();
+    }
+
+    private static double[] toArray(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+}

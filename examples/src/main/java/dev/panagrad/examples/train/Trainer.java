@@ -1,0 +1,103 @@
+package dev.panagrad.examples.train;
+
+import dev.panagrad.Generator;
+import dev.panagrad.Grad;
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.DType;
+import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.nn.CrossEntropyLoss;
+import dev.panagrad.nn.Linear;
+import dev.panagrad.nn.Module;
+import dev.panagrad.nn.ReLU;
+import dev.panagrad.nn.Sequential;
+import dev.panagrad.optim.SGD;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An MLP classifier and its SGD step, with gradient accumulation: a batch of B samples runs as B/m
+ * micro-batches of m, each in its own MemoryScope, so only one micro-batch's activations are alive at
+ * a time; the loss of each is scaled by m/B, which makes the summed gradients those of the whole batch.
+ */
+public final class Trainer {
+    private final int[] layers;
+    private final Sequential model;
+    private final SGD optimizer;
+    private final CrossEntropyLoss criterion = new CrossEntropyLoss();
+
+    /** Loss (mean over the batch) and number of correct predictions of one optimizer step. */
+    public record StepResult(double loss, long correct) {}
+
+    public Trainer(int[] layers, double lr, double momentum, long seed) {
+        if (layers.length < 2) throw new IllegalArgumentException("an MLP needs at least an input and an output size, got " + Arrays.toString(layers));
+        this.layers = layers.clone();
+        Generator g = new Generator(seed);
+        List<Module> modules = new ArrayList<>();
+        for (int i = 0; i + 1 < layers.length; i++) {
+            if (i > 0) modules.add(new ReLU());
+            modules.add(new Linear(layers[i], layers[i + 1], true, DType.F32, g));
+        }
+        this.model = new Sequential(modules.toArray(Module[]::new));
+        this.optimizer = new SGD(model.parameters(), lr, momentum, 0, 0, false);
+    }
+
+    public Sequential model() { return model; }
+
+    public SGD optimizer() { return optimizer; }
+
+    /** "784-1024-1024-10". */
+    public String architecture() {
+        return String.join("-", Arrays.stream(layers).mapToObj(Integer::toString).toList());
+    }
+
+    /**
+     * One optimizer step over {@code rows[from, from + batch)} of {@code data}, in micro-batches of
+     * {@code microBatch}. Gradients are zeroed in place first, so after the first step no gradient
+     * buffer is allocated again.
+     */
+    public StepResult step(Dataset data, long[] rows, int from, int batch, int microBatch) {
+        if (batch % microBatch != 0) throw new IllegalArgumentException("micro-batch " + microBatch + " must divide the batch " + batch);
+        model.zeroGrad();
+        double loss = 0;
+        long correct = 0;
+        double scale = (double) microBatch / batch;
+        for (int s = from; s < from + batch; s += microBatch) {
+            try (var micro = MemoryScope.open("micro-batch")) {
+                Tensor idx = Tensor.fromArray(Arrays.copyOfRange(rows, s, s + microBatch), microBatch);
+                Tensor x = data.features().indexSelect(0, idx);
+                Tensor y = data.labels().indexSelect(0, idx);
+                Tensor logits = model.forward(x);
+                Tensor l = criterion.forward(logits, y);
+                if (scale != 1) l = l.mul(scale);
+                l.backward();
+                loss += l.item();
+                correct += (long) logits.argmax(1).eq(y).sum().item();
+            }
+        }
+        try (var update = MemoryScope.open("optimizer-step")) {
+            optimizer.step();
+        }
+        return new StepResult(loss, correct);
+    }
+
+    /** Mean loss and accuracy over {@code data}, without a graph, {@code batch} rows at a time. */
+    public StepResult evaluate(Dataset data, int batch) {
+        double loss = 0;
+        long correct = 0;
+        int n = data.size();
+        try (var off = Grad.disabled()) {
+            for (int s = 0; s < n; s += batch) {
+                int e = Math.min(n, s + batch);
+                try (var scope = MemoryScope.open("evaluate")) {
+                    Tensor x = data.features().slice(0, s, e);
+                    Tensor y = data.labels().slice(0, s, e);
+                    Tensor logits = model.forward(x);
+                    loss += criterion.forward(logits, y).item() * (e - s);
+                    correct += (long) logits.argmax(1).eq(y).sum().item();
+                }
+            }
+        }
+        return new StepResult(loss / n, correct);
+    }
+}
