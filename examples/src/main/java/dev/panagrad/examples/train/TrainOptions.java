@@ -44,6 +44,10 @@ public record TrainOptions(
               -h, --help          this text
             """;
 
+    private static final java.util.Set<String> VALUE_OPTIONS = java.util.Set.of("--batch", "--micro-batch", "--epochs", "--steps", "--lr",
+            "--momentum", "--threads", "--seed", "--memory-budget", "--checkpoint", "--resume", "--plot", "--data", "--labels", "--label-column",
+            "--classes", "--hidden", "--samples");
+
     public static TrainOptions defaults() {
         return new TrainOptions(1024, 0, 3, 0, 0.05, 0.9, 0, 0, 0, null, null, Path.of("out", "train.png"), null, null, 0, 10,
                 new int[] {1024, 1024}, 32768, true, false);
@@ -70,6 +74,7 @@ public record TrainOptions(
                 case "--no-progress" -> progress = false;
                 case "--memory-report" -> report = true;
                 default -> {
+                    if (!VALUE_OPTIONS.contains(a)) throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
                     if (v == null) {
                         if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
                         v = args[++i];

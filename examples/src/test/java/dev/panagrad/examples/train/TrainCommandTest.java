@@ -1,0 +1,221 @@
+package dev.panagrad.examples.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.MemoryScope;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ./panagrad train} end to end on small settings: results, determinism, resume, and every bad input. */
+class TrainCommandTest {
+    @TempDir Path dir;
+
+    record Run(int status, String out, String err) {
+        /** The epoch lines without the timing and memory columns, which vary run to run. */
+        List<String> epochs() {
+            return out.lines().filter(l -> l.startsWith("epoch ")).map(l -> l.replaceAll("  [\\d,]+ samples/s.*", "")).toList();
+        }
+    }
+
+    private Run train(String... args) {
+        List<String> all = new ArrayList<>(List.of("--no-progress", "--plot", dir.resolve("plot.png").toString()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        int status = TrainCommand.main(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    private static final String[] SMALL = {"--samples", "2048", "--batch", "256", "--hidden", "64", "--lr", "0.05"};
+
+    private Run small(String... more) {
+        List<String> a = new ArrayList<>(List.of(SMALL));
+        a.addAll(List.of(more));
+        return train(a.toArray(String[]::new));
+    }
+
+    @Test
+    void trainsLearnsAndIsDeterministic() throws IOException {
+        Run a = small("--epochs", "3");
+        assertEquals(0, a.status, a.err);
+        assertEquals(3, a.epochs().size(), a.out);
+        assertTrue(a.out.contains("model   784-64-10 MLP, 50,890 parameters"), a.out);
+        double firstLoss = Double.parseDouble(a.epochs().get(0).split("loss ")[1].split(" ")[0]);
+        double lastLoss = Double.parseDouble(a.epochs().get(2).split("loss ")[1].split(" ")[0]);
+        double testAcc = Double.parseDouble(a.epochs().get(2).split("test acc ")[1].replace("%", ""));
+        assertTrue(lastLoss < firstLoss * 0.7, "loss " + firstLoss + " -> " + lastLoss);
+        assertTrue(testAcc > 50, "held-out accuracy " + testAcc + "% (chance is 10%)");
+        assertTrue(Files.size(dir.resolve("plot.png")) > 1000);
+        assertEquals(a.epochs(), small("--epochs", "3").epochs(), "same seed, same numbers");
+        assertNotEquals(a.epochs(), small("--epochs", "3", "--seed", "1").epochs());
+    }
+
+    @Test
+    void microBatchesGiveTheSameStepAsTheWholeBatch() {
+        try (var scope = MemoryScope.open("test")) {
+            Dataset data = Dataset.synthetic(512, 784, 10, 3);
+            long[] rows = new long[512];
+            Arrays.setAll(rows, i -> i);
+            Trainer whole = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5), parts = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5);
+            for (int step = 0; step < 2; step++) {
+                Trainer.StepResult w = whole.step(data, rows, step * 256, 256, 256);
+                Trainer.StepResult p = parts.step(data, rows, step * 256, 256, 64);
+                assertEquals(w.loss(), p.loss(), 1e-5);
+                assertEquals(w.correct(), p.correct());
+            }
+            List<Tensor> a = whole.model().parameters(), b = parts.model().parameters();
+            for (int i = 0; i < a.size(); i++) {
+                float[] x = a.get(i).toFloatArray(), y = b.get(i).toFloatArray();
+                for (int j = 0; j < x.length; j++) assertEquals(x[j], y[j], 1e-5, "parameter " + i + "[" + j + "]");
+            }
+        }
+    }
+
+    @Test
+    void resumeContinuesExactlyWhereTheCheckpointLeftOff() {
+        Run straight = small("--epochs", "2");
+        Path ck = dir.resolve("ck.safetensors");
+        Run first = small("--epochs", "1", "--checkpoint", ck.toString());
+        assertEquals(0, first.status, first.err);
+        assertTrue(first.out.contains("checkpoint written to " + ck), first.out);
+        Run resumed = small("--epochs", "2", "--resume", ck.toString());
+        assertEquals(0, resumed.status, resumed.err);
+        assertTrue(resumed.out.contains("resumed from " + ck + " after epoch 1 (step 8)"), resumed.out);
+        assertEquals(straight.epochs().get(0).replace("epoch 1/2", "epoch 1/1"), first.epochs().get(0));
+        assertEquals(List.of(straight.epochs().get(1)), resumed.epochs());
+    }
+
+    @Test
+    void aCheckpointOfADifferentModelIsRefused() {
+        Path ck = dir.resolve("ck.safetensors");
+        assertEquals(0, small("--epochs", "1", "--checkpoint", ck.toString()).status);
+        Run r = train("--samples", "2048", "--batch", "256", "--hidden", "32", "--resume", ck.toString());
+        assertEquals(2, r.status);
+        assertTrue(r.err.contains("does not fit this model: Error(s) in loading state_dict for Sequential:"), r.err);
+        assertTrue(r.err.contains("size mismatch for 0.weight: copying a param with shape torch.Size([64, 784]) from checkpoint, the shape in current model is torch.Size([32, 784])."), r.err);
+    }
+
+    @Test
+    void aBudgetTooSmallFailsNamingTheHoldersAndWritesNoCheckpoint() {
+        Path ck = dir.resolve("ck.safetensors");
+        Run r = small("--memory-budget", "300K", "--checkpoint", ck.toString());
+        assertEquals(2, r.status, r.out);
+        assertTrue(r.err.startsWith("train: the memory budget is too small: "), r.err);
+        assertTrue(r.err.contains("300.0 KiB"), r.err);
+        assertTrue(r.err.contains("Largest holders: ["), r.err);
+        assertFalse(Files.exists(ck));
+        assertEquals(0, small("--memory-budget", "64M", "--steps", "2").status, "the same run fits in 64 MiB");
+    }
+
+    @Test
+    void badOptionsAreNamed() {
+        assertEquals(2, train("--batch", "0").status);
+        assertTrue(train("--batch", "0").err.contains("--batch must be a positive integer, got '0'"));
+        assertTrue(train("--batch", "1000", "--micro-batch", "300").err.contains("--micro-batch 300 must divide --batch 1000"));
+        assertTrue(train("--frobnicate").err.contains("unknown option '--frobnicate'"));
+        assertTrue(train("--lr").err.contains("--lr needs a value"));
+        assertTrue(train("--memory-budget", "lots").err.contains("--memory-budget must be a size such as 512M or 2G, got 'lots'"));
+        assertTrue(small("--batch", "4096").err.contains("--batch 4096 is larger than the 2048 training samples"));
+        Run help = train("--help");
+        assertEquals(0, help.status);
+        assertTrue(help.out.contains("--micro-batch N"));
+    }
+
+    // ------------------------------------------------------------------ user data
+
+    private Path csv(String name, String content) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, content);
+        return f;
+    }
+
+    private static String csvRows(int n, int features, int classes) {
+        StringBuilder sb = new StringBuilder("label");
+        for (int j = 0; j < features; j++) sb.append(",f").append(j);
+        sb.append('\n');
+        for (int i = 0; i < n; i++) {
+            int label = i % classes;
+            sb.append(label);
+            for (int j = 0; j < features; j++) sb.append(',').append((j == label ? 1.0 : 0.0) + (i % 7 == j ? 0.25 : 0));
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void trainsOnACsvFile() throws IOException {
+        Path f = csv("d.csv", csvRows(400, 6, 3));
+        Run r = train("--data", f.toString(), "--classes", "3", "--batch", "50", "--hidden", "16", "--epochs", "5", "--lr", "0.1");
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6), training rows; 50 held out"), r.out);
+        assertTrue(r.out.contains("model   6-16-3 MLP"), r.out);
+    }
+
+    @Test
+    void badCsvFilesAreNamedWithTheLine() throws IOException {
+        Run missing = train("--data", dir.resolve("nope.csv").toString());
+        assertEquals(2, missing.status);
+        assertTrue(missing.err.contains("data file not found: " + dir.resolve("nope.csv")), missing.err);
+
+        Run ragged = train("--data", csv("r.csv", "1,0.5,0.5\n0,0.1\n").toString());
+        assertEquals(2, ragged.status);
+        assertTrue(ragged.err.contains("r.csv: line 2 has 2 columns, the first row has 3"), ragged.err);
+
+        Run label = train("--data", csv("l.csv", "1,0.5\n10,0.25\n").toString());
+        assertEquals(2, label.status);
+        assertTrue(label.err.contains("l.csv: line 2: label 10 is out of range for 10 classes (expected 0..9"), label.err);
+
+        Run text = train("--data", csv("t.csv", "1,0.5\n2,abc\n").toString());
+        assertTrue(text.err.contains("t.csv: line 2, column 1: 'abc' is not a number"), text.err);
+    }
+
+    private Path idx(String name, int[] dims, int values, int magicType) throws IOException {
+        Path f = dir.resolve(name);
+        try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(f))) {
+            o.writeInt((magicType << 8) | dims.length);
+            for (int d : dims) o.writeInt(d);
+            for (int i = 0; i < values; i++) o.write((i * 37) % 256);
+        }
+        return f;
+    }
+
+    @Test
+    void trainsOnIdxFilesAndRefusesBrokenOnes() throws IOException {
+        Path images = idx("img.idx", new int[] {320, 4, 4}, 320 * 16, 0x08);
+        Path labels = dir.resolve("lab.idx");
+        try (DataOutputStream o = new DataOutputStream(Files.newOutputStream(labels))) {
+            o.writeInt(0x0801);
+            o.writeInt(320);
+            for (int i = 0; i < 320; i++) o.write(i % 10);
+        }
+        Run ok = train("--data", images.toString(), "--labels", labels.toString(), "--batch", "40", "--hidden", "8", "--epochs", "1");
+        assertEquals(0, ok.status, ok.err);
+        assertTrue(ok.out.contains("model   16-8-10 MLP"), ok.out);
+
+        Path truncated = idx("trunc.idx", new int[] {320, 4, 4}, 320 * 16 - 5, 0x08);
+        Run t = train("--data", truncated.toString(), "--labels", labels.toString());
+        assertEquals(2, t.status);
+        assertTrue(t.err.contains("the header promises 5120 values of shape [320, 4, 4] but the file holds 5115 (truncated)"), t.err);
+
+        Path fewer = idx("fewer.idx", new int[] {300, 4, 4}, 300 * 16, 0x08);
+        Run f = train("--data", fewer.toString(), "--labels", labels.toString());
+        assertTrue(f.err.contains("holds 300 images but " + labels + " holds 320 labels"), f.err);
+
+        Path floats = idx("float.idx", new int[] {320, 4, 4}, 0, 0x0D);
+        Run fl = train("--data", floats.toString(), "--labels", labels.toString());
+        assertTrue(fl.err.contains("not an unsigned-byte IDX file"), fl.err);
+
+        Run lab = train("--data", images.toString(), "--labels", labels.toString(), "--classes", "5");
+        assertTrue(lab.err.contains("label 5: label 5 is out of range for 5 classes"), lab.err);
+    }
+}
