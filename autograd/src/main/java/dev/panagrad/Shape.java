@@ -24,6 +24,13 @@ public final class Shape {
     }
 
     /** PyTorch prints sizes as {@code [2, 3]}; a scalar as {@code []}. */
+    /** The shape without its leading size-1 dims ({@code [1, 1, 3] -> [3]}). */
+    public static int[] stripLeadingOnes(int[] shape) {
+        int i = 0;
+        while (i < shape.length && shape[i] == 1) i++;
+        return Arrays.copyOfRange(shape, i, shape.length);
+    }
+
     public static String str(int[] shape) {
         return Arrays.toString(shape);
     }

@@ -326,6 +326,17 @@ public final class Tensor {
         return new Tensor(storage, dtype, shape, strides, offset, null);
     }
 
+    /**
+     * Declares that no code will read this tensor (or any view of its storage) again except the
+     * autograd graph: its buffer goes back to the pool as soon as the last backward node that saved it
+     * has run, or at once if none did. Layers call it on their intermediates (a Linear's product before
+     * the bias, a Sequential's hidden activations), so backward frees activations as it goes. Reading
+     * the tensor afterwards throws, naming who released it.
+     */
+    public void dropWhenUnused() {
+        storage.markDisposable("the autograd graph (an intermediate no one else reads, after its last use)");
+    }
+
     /** The engine's way in: adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
@@ -492,9 +503,51 @@ public final class Tensor {
             Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, b.item(), outType, out.segment(), 0, n);
             return out;
         }
+        if (n > 0 && zipBroadcastRows(op, a, b, shape, out)) return out;
         Tensor ac = a.broadcastData(shape), bc = b.broadcastData(shape);
         Kernels.zip(op, ac.dtype, ac.segment(), ac.offset, bc.dtype, bc.segment(), bc.offset, outType, out.segment(), 0, n);
         return out;
+    }
+
+    /**
+     * The broadcasts a layer makes, without materialising the smaller operand: a full contiguous
+     * operand against a contiguous trailing block (a bias [C] over [N, C]) or against one value per
+     * row (a [N, 1] column). False if the operands are not shaped so.
+     */
+    private static boolean zipBroadcastRows(BinaryOp op, Tensor a, Tensor b, int[] shape, Tensor out) {
+        boolean aFull = Arrays.equals(a.shape, shape) && a.isContiguous();
+        boolean bFull = Arrays.equals(b.shape, shape) && b.isContiguous();
+        if (aFull == bFull) return false;
+        Tensor full = aFull ? a : b, part = aFull ? b : a;
+        if (!part.isContiguous()) return false;
+        long n = out.numel();
+        int[] ps = Shape.stripLeadingOnes(part.shape);
+        if (part.numel() >= 8 && ps.length <= shape.length && Arrays.equals(ps, Arrays.copyOfRange(shape, shape.length - ps.length, shape.length))) {
+            long k = part.numel();   // a trailing block, repeated over the leading dims
+            for (long r = 0; r < n; r += k) {
+                if (aFull) Kernels.zip(op, a.dtype, a.segment(), a.offset + r, b.dtype, b.segment(), b.offset, out.dtype, out.segment(), r, k);
+                else Kernels.zip(op, a.dtype, a.segment(), a.offset, b.dtype, b.segment(), b.offset + r, out.dtype, out.segment(), r, k);
+            }
+            return true;
+        }
+        int last = shape.length - 1;
+        if (aFull && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
+                && Arrays.equals(ps, withLastOne(Arrays.copyOfRange(shape, shape.length - ps.length, shape.length)))
+                && part.numel() * shape[last] == n && shape[last] >= 8) {
+            long k = shape[last];   // one value of b per row of a
+            MemorySegment bs = b.segment();
+            for (long r = 0, i = 0; r < n; r += k, i++) {
+                Kernels.zipScalar(op, a.dtype, a.segment(), a.offset + r, Kernels.get(bs, b.dtype, b.offset + i), out.dtype, out.segment(), r, k);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static int[] withLastOne(int[] s) {
+        int[] c = s.clone();
+        c[c.length - 1] = 1;
+        return c;
     }
 
     private Tensor zipScalarRaw(BinaryOp op, double s) {
@@ -1495,25 +1548,64 @@ public final class Tensor {
         return this;
     }
 
-    public Tensor addInPlace(Tensor o) { return inPlace(x -> x.add(o), o); }
+    public Tensor addInPlace(Tensor o) { return addInPlace(o, 1); }
 
-    public Tensor addInPlace(Tensor o, double alpha) { return inPlace(x -> x.add(o, alpha), o); }
+    public Tensor addInPlace(Tensor o, double alpha) {
+        if (!writesDirectly(o)) return inPlace(x -> x.add(o, alpha), o);
+        Kernels.addScaled(dtype, segment(), offset, o.segment(), o.offset, alpha, numel());
+        return wrote();
+    }
 
-    public Tensor addInPlace(double s) { return inPlace(x -> x.add(s), null); }
+    public Tensor addInPlace(double s) { return scalarInPlace(BinaryOp.ADD, s, x -> x.add(s)); }
 
-    public Tensor subInPlace(Tensor o) { return inPlace(x -> x.sub(o), o); }
+    public Tensor subInPlace(Tensor o) { return zipInPlace(BinaryOp.SUB, o, x -> x.sub(o)); }
 
-    public Tensor subInPlace(double s) { return inPlace(x -> x.sub(s), null); }
+    public Tensor subInPlace(double s) { return scalarInPlace(BinaryOp.SUB, s, x -> x.sub(s)); }
 
-    public Tensor mulInPlace(Tensor o) { return inPlace(x -> x.mul(o), o); }
+    public Tensor mulInPlace(Tensor o) { return zipInPlace(BinaryOp.MUL, o, x -> x.mul(o)); }
 
-    public Tensor mulInPlace(double s) { return inPlace(x -> x.mul(s), null); }
+    public Tensor mulInPlace(double s) { return scalarInPlace(BinaryOp.MUL, s, x -> x.mul(s)); }
 
-    public Tensor divInPlace(Tensor o) { return inPlace(x -> x.div(o), o); }
+    public Tensor divInPlace(Tensor o) { return zipInPlace(BinaryOp.DIV, o, x -> x.div(o)); }
 
-    public Tensor divInPlace(double s) { return inPlace(x -> x.div(s), null); }
+    public Tensor divInPlace(double s) { return scalarInPlace(BinaryOp.DIV, s, x -> x.div(s)); }
 
-    public Tensor clampInPlace(double min, double max) { return inPlace(x -> x.clamp(min, max), null); }
+    public Tensor clampInPlace(double min, double max) {
+        if (!writesDirectly(null) || min > max) return inPlace(x -> x.clamp(min, max), null);
+        Kernels.zipScalar(BinaryOp.MAX, dtype, segment(), offset, min, dtype, segment(), offset, numel());
+        Kernels.zipScalar(BinaryOp.MIN, dtype, segment(), offset, max, dtype, segment(), offset, numel());
+        return wrote();
+    }
+
+    /**
+     * Whether an in-place op can write its result straight into this tensor: nothing to record (no
+     * grad mode, or nothing requires grad), a contiguous floating-point tensor, and an operand (if any)
+     * of the same shape and dtype, contiguous, not overlapping this one differently. Otherwise the op
+     * computes out of place and copies (the general path, which also records the graph).
+     */
+    private boolean writesDirectly(Tensor o) {
+        if (Grad.isEnabled() && (requiresGrad() || (o != null && o.requiresGrad()))) return false;
+        if (!isContiguous() || !dtype.isFloatingPoint()) return false;
+        if (o == null) return true;
+        return o.dtype == dtype && Arrays.equals(o.shape, shape) && o.isContiguous() && (o.storage != storage || o.offset == offset);
+    }
+
+    private Tensor wrote() {
+        storage.bumpVersion();
+        return this;
+    }
+
+    private Tensor scalarInPlace(BinaryOp op, double s, java.util.function.Function<Tensor, Tensor> general) {
+        if (!writesDirectly(null)) return inPlace(general, null);
+        Kernels.zipScalar(op, dtype, segment(), offset, s, dtype, segment(), offset, numel());
+        return wrote();
+    }
+
+    private Tensor zipInPlace(BinaryOp op, Tensor o, java.util.function.Function<Tensor, Tensor> general) {
+        if (!writesDirectly(o)) return inPlace(general, o);
+        Kernels.zip(op, dtype, segment(), offset, dtype, o.segment(), o.offset, dtype, segment(), offset, numel());
+        return wrote();
+    }
 
     public Tensor maskedFillInPlace(Tensor mask, double value) { return inPlace(x -> x.maskedFill(mask, value), null); }
 
@@ -1547,6 +1639,11 @@ public final class Tensor {
         int[] target = shape;
         if (!Arrays.equals(Shape.broadcast("copy_", target, src.shape), target)) {
             throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape) + " does not broadcast to " + Shape.str(target));
+        }
+        if (writesDirectly(src)) {
+            long bytes = numel() * dtype.byteSize();
+            MemorySegment.copy(src.segment(), src.offset * dtype.byteSize(), segment(), offset * dtype.byteSize(), bytes);
+            return wrote();
         }
         return inPlace(x -> {
             Tensor r = src.expandView(target).converted(dtype);

@@ -22,6 +22,7 @@ public final class SavedTensor {
         this.tensor = tensor;
         this.version = tensor.storageVersion();
         this.savedBy = outputOf;
+        tensor.storage().hold();
     }
 
     /** The saved tensor, checked against in-place changes since it was saved. */
@@ -43,6 +44,9 @@ public final class SavedTensor {
     }
 
     void release() {
+        Tensor t = tensor;
+        if (t == null) return;
         tensor = null;
+        t.storage().drop("the autograd engine (the last node that saved it had run)");
     }
 }

@@ -181,6 +181,30 @@ public final class Kernels {
         }
     }
 
+    /**
+     * a += alpha·b in place over n elements of one floating dtype, rounded as {@code a.add(b, alpha)}
+     * is: alpha·b to the dtype first, then the sum.
+     */
+    public static void addScaled(DType t, MemorySegment a, long ao, MemorySegment b, long bo, double alpha, long n) {
+        if (t == DType.F32) {
+            if (alpha == 1) {
+                for (long i = 0; i < n; i++) a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + b.getAtIndex(JAVA_FLOAT, bo + i));
+            } else {
+                for (long i = 0; i < n; i++) {
+                    float scaled = (float) (b.getAtIndex(JAVA_FLOAT, bo + i) * alpha);
+                    a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + scaled);
+                }
+            }
+        } else if (t == DType.F64) {
+            for (long i = 0; i < n; i++) {
+                double scaled = alpha == 1 ? b.getAtIndex(JAVA_DOUBLE, bo + i) : b.getAtIndex(JAVA_DOUBLE, bo + i) * alpha;
+                a.setAtIndex(JAVA_DOUBLE, ao + i, a.getAtIndex(JAVA_DOUBLE, ao + i) + scaled);
+            }
+        } else {
+            throw new IllegalArgumentException("addScaled: floating dtypes only, got " + t);
+        }
+    }
+
     public static void fill(MemorySegment s, DType t, long o, long n, double v) {
         for (long i = 0; i < n; i++) set(s, t, o + i, v);
     }

@@ -35,7 +35,10 @@ public final class Linear extends Module {
                     + " features (mat1 and mat2 shapes cannot be multiplied)");
         }
         Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        if (bias == null) return y;
+        Tensor out = y.add(bias);
+        y.dropWhenUnused();   // the product before the bias: nothing saved it, its buffer goes back now
+        return out;
     }
 
     @Override

@@ -16,9 +16,19 @@ public final class Sequential extends Module {
 
     public int size() { return layers.length; }
 
+    /**
+     * Runs the layers; each hidden activation is handed to the graph ({@link Tensor#dropWhenUnused}) once
+     * the next layer has consumed it, so backward returns it to the pool after its last use. The input
+     * and the output stay the caller's.
+     */
     @Override
-    public Tensor forward(Tensor x) {
-        for (Module m : layers) x = m.forward(x);
+    public Tensor forward(Tensor input) {
+        Tensor x = input;
+        for (Module m : layers) {
+            Tensor next = m.forward(x);
+            if (x != input && next.storage() != x.storage()) x.dropWhenUnused();   // a layer returning a view keeps it
+            x = next;
+        }
         return x;
     }
 }

@@ -59,7 +59,9 @@ public final class BufferPool {
      * @throws MemoryBudgetExceededException if the bytes in use would pass the budget
      */
     public Storage allocate(long byteSize, String tag) {
-        return allocate(byteSize, tag, MemoryScope.current());
+        Storage s = allocate(byteSize, tag, MemoryScope.current());
+        AllocationLog.record(s);
+        return s;
     }
 
     /**

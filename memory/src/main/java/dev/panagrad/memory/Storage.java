@@ -23,6 +23,8 @@ public final class Storage {
     private MemorySegment segment;
     private Cleaner.Cleanable cleanable;
     private int version;
+    private int holds;            // references that must keep the bytes (saved-for-backward); owning thread only
+    private boolean disposable;   // no one else will read the bytes: release when holds reaches 0
 
     Storage(Lease lease, MemoryScope scope) {
         this.lease = lease;
@@ -93,9 +95,34 @@ public final class Storage {
      * access throws.
      */
     public void release() {
-        lease.release("an explicit Storage.release()");
+        release("an explicit Storage.release()");
+    }
+
+    /** {@link #release()}, naming who released it in later errors. */
+    public void release(String by) {
+        lease.release(by);
         Cleaner.Cleanable c = cleanable;
         if (c != null) c.clean();   // deregisters; the action finds the lease released and does nothing
+    }
+
+    /**
+     * Counts one reference that needs the bytes (the autograd graph saving a tensor for backward).
+     * Holds only matter once the storage is {@linkplain #markDisposable disposable}.
+     */
+    public void hold() { holds++; }
+
+    /** Drops a {@link #hold()}; the last one releases a disposable storage. */
+    public void drop(String by) {
+        if (--holds <= 0 && disposable && !isReleased()) release(by);
+    }
+
+    /**
+     * Declares that nothing but the holds will read these bytes again: they go back to the pool when
+     * the last hold is dropped, or now if there is none.
+     */
+    public void markDisposable(String by) {
+        disposable = true;
+        if (holds <= 0 && !isReleased()) release(by);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryReport;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
+import dev.panagrad.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ public final class TrainCommand {
             long t0 = System.nanoTime();
             try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
                 for (int i = 0; i < steps; i++) {
-                    Trainer.StepResult r = t.step(train, order, i * opt.batch(), opt.batch(), opt.microBatch());
+                    Trainer.StepResult r = t.step(train.features(), train.labels(), order, i * opt.batch(), opt.batch(), opt.microBatch());
                     if (!Double.isFinite(r.loss())) {
                         throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
                     }
@@ -141,7 +142,7 @@ public final class TrainCommand {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, epochs,
                     lossSum / steps, 100.0 * correct / samples));
             if (held != null) {
-                Trainer.StepResult ev = t.evaluate(held, 1024);
+                Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), 1024);
                 double acc = 100.0 * ev.correct() / held.size();
                 line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
                 accX.add((double) epoch);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.train.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -68,8 +69,8 @@ class TrainCommandTest {
             Arrays.setAll(rows, i -> i);
             Trainer whole = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5), parts = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5);
             for (int step = 0; step < 2; step++) {
-                Trainer.StepResult w = whole.step(data, rows, step * 256, 256, 256);
-                Trainer.StepResult p = parts.step(data, rows, step * 256, 256, 64);
+                Trainer.StepResult w = whole.step(data.features(), data.labels(), rows, step * 256, 256, 256);
+                Trainer.StepResult p = parts.step(data.features(), data.labels(), rows, step * 256, 256, 64);
                 assertEquals(w.loss(), p.loss(), 1e-5);
                 assertEquals(w.correct(), p.correct());
             }

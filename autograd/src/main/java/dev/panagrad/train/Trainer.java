@@ -1,4 +1,4 @@
-package dev.panagrad.examples.train;
+package dev.panagrad.train;
 
 import dev.panagrad.Generator;
 import dev.panagrad.Grad;
@@ -52,11 +52,12 @@ public final class Trainer {
     }
 
     /**
-     * One optimizer step over {@code rows[from, from + batch)} of {@code data}, in micro-batches of
+     * One optimizer step over the samples {@code rows[from, from + batch)} of {@code features} [N, D]
+     * and {@code labels} [N] (int64 class indices), in micro-batches of
      * {@code microBatch}. Gradients are zeroed in place first, so after the first step no gradient
      * buffer is allocated again.
      */
-    public StepResult step(Dataset data, long[] rows, int from, int batch, int microBatch) {
+    public StepResult step(Tensor features, Tensor labels, long[] rows, int from, int batch, int microBatch) {
         if (batch % microBatch != 0) throw new IllegalArgumentException("micro-batch " + microBatch + " must divide the batch " + batch);
         model.zeroGrad();
         double loss = 0;
@@ -65,14 +66,15 @@ public final class Trainer {
         for (int s = from; s < from + batch; s += microBatch) {
             try (var micro = MemoryScope.open("micro-batch")) {
                 Tensor idx = Tensor.fromArray(Arrays.copyOfRange(rows, s, s + microBatch), microBatch);
-                Tensor x = data.features().indexSelect(0, idx);
-                Tensor y = data.labels().indexSelect(0, idx);
+                Tensor x = features.indexSelect(0, idx);
+                Tensor y = labels.indexSelect(0, idx);
                 Tensor logits = model.forward(x);
+                x.dropWhenUnused();   // the gathered rows: only the first layer's backward still reads them
                 Tensor l = criterion.forward(logits, y);
                 if (scale != 1) l = l.mul(scale);
-                l.backward();
-                loss += l.item();
                 correct += (long) logits.argmax(1).eq(y).sum().item();
+                loss += l.item();
+                l.backward();
             }
         }
         try (var update = MemoryScope.open("optimizer-step")) {
@@ -81,17 +83,17 @@ public final class Trainer {
         return new StepResult(loss, correct);
     }
 
-    /** Mean loss and accuracy over {@code data}, without a graph, {@code batch} rows at a time. */
-    public StepResult evaluate(Dataset data, int batch) {
+    /** Mean loss and number correct over the samples, without a graph, {@code batch} rows at a time. */
+    public StepResult evaluate(Tensor features, Tensor labels, int batch) {
         double loss = 0;
         long correct = 0;
-        int n = data.size();
+        int n = features.size(0);
         try (var off = Grad.disabled()) {
             for (int s = 0; s < n; s += batch) {
                 int e = Math.min(n, s + batch);
                 try (var scope = MemoryScope.open("evaluate")) {
-                    Tensor x = data.features().slice(0, s, e);
-                    Tensor y = data.labels().slice(0, s, e);
+                    Tensor x = features.slice(0, s, e);
+                    Tensor y = labels.slice(0, s, e);
                     Tensor logits = model.forward(x);
                     loss += criterion.forward(logits, y).item() * (e - s);
                     correct += (long) logits.argmax(1).eq(y).sum().item();

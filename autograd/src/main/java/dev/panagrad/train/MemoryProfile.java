@@ -1,0 +1,100 @@
+package dev.panagrad.train;
+
+import dev.panagrad.Generator;
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.BufferPool;
+import dev.panagrad.memory.DType;
+import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.memory.MemoryStats;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+
+/**
+ * Measures what an MLP training step costs in memory, with pool statistics (exact, not sampled):
+ * native allocations and Java-heap bytes per step once warm, the peak bytes in use of a whole batch
+ * against the same batch as micro-batches, and the peak during backward. Each measurement uses fresh
+ * pools: "dataset" for the samples (not counted) and "training" for everything the step holds:
+ * parameters, gradients, optimizer state, activations, temporaries.
+ */
+public final class MemoryProfile {
+    private MemoryProfile() {}
+
+    /** Samples in their own pool, deterministic. */
+    public record Data(Tensor features, Tensor labels, long[] rows) {
+        public static Data random(int samples, int features, int classes, long seed) {
+            Generator g = new Generator(seed);
+            long[] rows = new long[samples];
+            Arrays.setAll(rows, i -> i);
+            return new Data(g.randn(DType.F32, samples, features), g.randint(0, classes, samples), rows);
+        }
+    }
+
+    /** Per-step counters of a run of identical steps. */
+    public record Steps(long[] nativeAllocations, long[] heapBytes, long[] bytesInUseAfter, long[] peakBytes) {
+        /** The largest native-allocation count from step {@code from} (0-based) on. */
+        public long maxNativeAllocationsFrom(int from) {
+            return Arrays.stream(nativeAllocations, from, nativeAllocations.length).max().orElse(0);
+        }
+
+        /** The median heap bytes per step from step {@code from} on. */
+        public long medianHeapBytesFrom(int from) {
+            long[] v = Arrays.copyOfRange(heapBytes, from, heapBytes.length);
+            Arrays.sort(v);
+            return v[v.length / 2];
+        }
+    }
+
+    /**
+     * Runs {@code steps} optimizer steps of an MLP of {@code layers} over {@code data}, batch {@code batch}
+     * in micro-batches of {@code microBatch}, each step in its own MemoryScope (the pool is reset at every
+     * step, so each step's peak is its own), and records the counters after each.
+     */
+    public static Steps run(int[] layers, Data data, int batch, int microBatch, int steps, BufferPool pool) {
+        long[] allocs = new long[steps], heap = new long[steps], after = new long[steps], peaks = new long[steps];
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (var training = MemoryScope.open("training", pool)) {
+            Trainer t = new Trainer(layers, 0.01, 0.9, 0);
+            int perEpoch = data.rows().length / batch;
+            for (int s = 0; s < steps; s++) {
+                pool.resetPeak();
+                MemoryStats before = pool.stats();
+                long heapBefore = threads.getCurrentThreadAllocatedBytes();
+                try (var step = MemoryScope.open("step")) {
+                    t.step(data.features(), data.labels(), data.rows(), (s % perEpoch) * batch, batch, microBatch);
+                }
+                heap[s] = threads.getCurrentThreadAllocatedBytes() - heapBefore;
+                MemoryStats now = pool.stats();
+                allocs[s] = now.nativeAllocations() - before.nativeAllocations();
+                after[s] = now.bytesInUse();
+                peaks[s] = now.peakBytesInUse();
+            }
+        }
+        return new Steps(allocs, heap, after, peaks);
+    }
+
+    /** Bytes in use just before backward and the peak during it, for one warm step at {@code batch}. */
+    public record Backward(long bytesBefore, long peakDuring, long bytesAfter) {}
+
+    public static Backward backward(int[] layers, Data data, int batch, BufferPool pool) {
+        try (var training = MemoryScope.open("training", pool)) {
+            Trainer t = new Trainer(layers, 0.01, 0.9, 0);
+            for (int s = 0; s < 2; s++) {   // warm: gradients and momentum exist
+                try (var step = MemoryScope.open("step")) {
+                    t.step(data.features(), data.labels(), data.rows(), 0, batch, batch);
+                }
+            }
+            try (var step = MemoryScope.open("step")) {
+                t.model().zeroGrad();
+                Tensor idx = Tensor.fromArray(Arrays.copyOf(data.rows(), batch), batch);
+                Tensor x = data.features().indexSelect(0, idx);
+                Tensor logits = t.model().forward(x);
+                x.dropWhenUnused();
+                Tensor loss = dev.panagrad.nn.Functional.crossEntropy(logits, data.labels().indexSelect(0, idx));
+                long before = pool.stats().bytesInUse();
+                pool.resetPeak();
+                loss.backward();
+                return new Backward(before, pool.stats().peakBytesInUse(), pool.stats().bytesInUse());
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.panagrad.memory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Records the storages leased on this thread between {@link #start()} and {@link #stop(int)}: how
+ * the autograd engine finds the temporaries a backward formula made, to return them the moment the
+ * formula is done. Only leases of the current scope are recorded; {@code allocateLike} (a leaf's
+ * gradient, optimizer state) belongs to its sibling's lifetime and is never recorded.
+ */
+public final class AllocationLog {
+    private static final ThreadLocal<AllocationLog> CURRENT = ThreadLocal.withInitial(AllocationLog::new);
+
+    private final ArrayList<Storage> recorded = new ArrayList<>();
+    private int depth;
+
+    private AllocationLog() {}
+
+    /** Starts (or nests) recording on this thread; pass the mark to {@link #stop}. */
+    public static int start() {
+        AllocationLog log = CURRENT.get();
+        log.depth++;
+        return log.recorded.size();
+    }
+
+    /** Stops the recording begun at {@code mark} and returns what it saw, oldest first. */
+    public static List<Storage> stop(int mark) {
+        AllocationLog log = CURRENT.get();
+        if (log.depth == 0) throw new IllegalStateException("AllocationLog.stop without start");
+        log.depth--;
+        List<Storage> tail = log.recorded.subList(mark, log.recorded.size());
+        List<Storage> out = List.copyOf(tail);
+        tail.clear();
+        return out;
+    }
+
+    static void record(Storage s) {
+        AllocationLog log = CURRENT.get();
+        if (log.depth > 0) log.recorded.add(s);
+    }
+}
