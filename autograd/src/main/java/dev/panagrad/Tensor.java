@@ -1,5 +1,6 @@
 package dev.panagrad;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.panagrad.autograd.AccumulateGrad;
@@ -106,9 +107,12 @@ public final class Tensor {
     }
 
     public static Tensor fromArray(float[] values, int... shape) {
-        double[] d = new double[values.length];
-        for (int i = 0; i < d.length; i++) d[i] = values[i];
-        return fromArray(DType.F32, d, shape);
+        if (Shape.numel(shape) != values.length) {
+            throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
+        }
+        Tensor t = empty(DType.F32, shape);
+        MemorySegment.copy(values, 0, t.storage.segment(), JAVA_FLOAT, 0, values.length);
+        return t;
     }
 
     public static Tensor fromArray(long[] values, int... shape) {
@@ -116,8 +120,15 @@ public final class Tensor {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
         Tensor t = empty(DType.I64, shape);
-        MemorySegment s = t.storage.segment();
-        for (int i = 0; i < values.length; i++) s.setAtIndex(JAVA_LONG, i, values[i]);
+        MemorySegment.copy(values, 0, t.storage.segment(), JAVA_LONG, 0, values.length);
+        return t;
+    }
+
+    /** A 1-D int64 tensor of {@code values[from, to)} (a batch of row indices, without a heap copy). */
+    public static Tensor fromArrayRange(long[] values, int from, int to) {
+        java.util.Objects.checkFromToIndex(from, to, values.length);
+        Tensor t = empty(DType.I64, to - from);
+        MemorySegment.copy(values, from, t.storage.segment(), JAVA_LONG, 0, to - from);
         return t;
     }
 
@@ -1300,16 +1311,27 @@ public final class Tensor {
         checkIndex(index, "index_select");
         if (index.dim() > 1) throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got shape " + Shape.str(index.shape));
         int d = Shape.dim(dim, shape.length);
-        long[] ids = index.toLongArray();
+        Tensor ix = index.isContiguous() ? index : index.contiguous();
+        MemorySegment is = ix.segment();
+        int count = (int) ix.numel();
+        for (int i = 0; i < count; i++) {
+            long id = is.getAtIndex(JAVA_LONG, ix.offset + i);
+            if (id < 0 || id >= shape[d]) throw new IndexOutOfBoundsException("index_select(): index " + id + " is out of bounds for dimension " + d + " with size " + shape[d]);
+        }
         int[] outShape = shape.clone();
-        outShape[d] = ids.length;
+        outShape[d] = count;
         Tensor out = empty(dtype, outShape);
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= shape[d]) throw new IndexOutOfBoundsException("index_select(): index " + ids[i] + " is out of bounds for dimension " + d + " with size " + shape[d]);
-            out.select(d, i).assignData(selectView(d, ids[i]));
+        if (d == 0 && isContiguous()) {   // rows of a contiguous matrix (a batch from a dataset): one bulk copy per row
+            long rowBytes = (numel() / Math.max(1, shape[0])) * dtype.byteSize();
+            MemorySegment src = segment(), dst = out.segment();
+            long base = offset * dtype.byteSize();
+            for (int i = 0; i < count; i++) MemorySegment.copy(src, base + is.getAtIndex(JAVA_LONG, ix.offset + i) * rowBytes, dst, i * rowBytes, rowBytes);
+        } else {
+            for (int i = 0; i < count; i++) out.select(d, i).assignData(selectView(d, is.getAtIndex(JAVA_LONG, ix.offset + i)));
         }
         int[] in = shape;
-        out.record("IndexSelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
+        out.record("IndexSelectBackward0", new Tensor[] {this}, new Tensor[] {ix}, (n, g) -> {
+            long[] ids = n.saved(0).toLongArray();
             Tensor z = zeros(g.dtype, in);
             for (int i = 0; i < ids.length; i++) {
                 Tensor row = z.selectView(d, ids[i]);

@@ -65,7 +65,7 @@ public final class Trainer {
         double scale = (double) microBatch / batch;
         for (int s = from; s < from + batch; s += microBatch) {
             try (var micro = MemoryScope.open("micro-batch")) {
-                Tensor idx = Tensor.fromArray(Arrays.copyOfRange(rows, s, s + microBatch), microBatch);
+                Tensor idx = Tensor.fromArrayRange(rows, s, s + microBatch);
                 Tensor x = features.indexSelect(0, idx);
                 Tensor y = labels.indexSelect(0, idx);
                 Tensor logits = model.forward(x);
