@@ -72,8 +72,11 @@ public final class MemoryProfile {
         return new Steps(allocs, heap, after, peaks);
     }
 
-    /** Bytes in use just before backward and the peak during it, for one warm step at {@code batch}. */
-    public record Backward(long bytesBefore, long peakDuring, long bytesAfter) {}
+    /**
+     * One warm step at {@code batch}: bytes held between steps (parameters, gradients, optimizer state),
+     * in use just before backward (plus the saved activations), the peak during backward, and after it.
+     */
+    public record Backward(long bytesHeld, long bytesBefore, long peakDuring, long bytesAfter) {}
 
     public static Backward backward(int[] layers, Data data, int batch, BufferPool pool) {
         try (var training = MemoryScope.open("training", pool)) {
@@ -83,6 +86,7 @@ public final class MemoryProfile {
                     t.step(data.features(), data.labels(), data.rows(), 0, batch, batch);
                 }
             }
+            long held = pool.stats().bytesInUse();
             try (var step = MemoryScope.open("step")) {
                 t.model().zeroGrad();
                 Tensor idx = Tensor.fromArray(Arrays.copyOf(data.rows(), batch), batch);
@@ -93,7 +97,7 @@ public final class MemoryProfile {
                 long before = pool.stats().bytesInUse();
                 pool.resetPeak();
                 loss.backward();
-                return new Backward(before, pool.stats().peakBytesInUse(), pool.stats().bytesInUse());
+                return new Backward(held, before, pool.stats().peakBytesInUse(), pool.stats().bytesInUse());
             }
         }
     }
