@@ -209,6 +209,11 @@ public final class Tensor {
 
     public Storage storage() { return storage; }
 
+    /** A 2-D view whose transpose is contiguous (strides [1, rows]), such as {@code w.t()}. */
+    boolean isTransposedContiguous() {
+        return shape.length == 2 && strides[0] == 1 && strides[1] == shape[0] && shape[0] > 1 && shape[1] > 1;
+    }
+
     public boolean isContiguous() {
         long expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
@@ -636,7 +641,17 @@ public final class Tensor {
 
     /** max(x, 0). d/dx = 1 where result > 0, else 0 (so 0 at 0). */
     public Tensor relu() {
-        return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {g.maskedFill(n.saved(0).le(0), 0)}, false, true);
+        return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {reluGrad(g, n.saved(0))}, false, true);
+    }
+
+    /** g where the relu output y is positive, else 0, in one pass when both are contiguous. */
+    private static Tensor reluGrad(Tensor g, Tensor y) {
+        if (g.dtype != y.dtype || !Arrays.equals(g.shape, y.shape) || !g.isContiguous() || !y.isContiguous()) {
+            return g.maskedFill(y.le(0), 0);
+        }
+        Tensor out = empty(g.dtype, g.shape);
+        Kernels.reluBackward(g.dtype, g.segment(), g.offset, y.segment(), y.offset, out.segment(), 0, g.numel());
+        return out;
     }
 
     /** Clamps into [min, max] (either may be infinite). d/dx = 1 inside, including the bounds. */
@@ -854,7 +869,24 @@ public final class Tensor {
     }
 
     Tensor sumRaw(int[] dims, boolean keepdim) {
-        return reduceRaw(Kernels.Reduce.SUM, normalizeDims(dims), keepdim, dtype.isFloatingPoint() ? dtype : DType.I64, null);
+        int[] d = normalizeDims(dims);
+        if (dtype.isFloatingPoint() && isContiguous() && isLeadingDims(d) && d.length < shape.length && numel() > 0) {
+            // over the leading dims of a contiguous tensor (a bias gradient): add whole rows, no transposed copy
+            long rows = 1;
+            for (int k : d) rows *= shape[k];
+            int cols = (int) (numel() / rows);
+            Tensor out = empty(dtype, keptShape(d, keepdim));
+            Kernels.sumRows(dtype, segment(), offset, rows, cols, out.segment(), 0);
+            return out;
+        }
+        return reduceRaw(Kernels.Reduce.SUM, d, keepdim, dtype.isFloatingPoint() ? dtype : DType.I64, null);
+    }
+
+    private static boolean isLeadingDims(int[] sortedOrNot) {
+        int[] d = sortedOrNot.clone();
+        Arrays.sort(d);
+        for (int i = 0; i < d.length; i++) if (d[i] != i) return false;
+        return d.length > 0;
     }
 
     /** Sum of every element: a 0-dim tensor. */
@@ -1442,9 +1474,14 @@ public final class Tensor {
         if (o.shape.length == 1) return matmul(o.unsqueeze(-1)).squeeze(-1);
         if (shape.length == 2 && o.shape.length == 2) {
             Tensor out = mmRaw(this, o);
-            out.record("MmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> new Tensor[] {
-                    n.needsInputGrad(0) ? g.matmul(n.saved(1).t()) : null,
-                    n.needsInputGrad(1) ? n.saved(0).t().matmul(g) : null});
+            out.record("MmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> {
+                Tensor a = n.saved(0), b = n.saved(1);
+                // an input that is a transposed view (a Linear's weight.t()) gets its gradient computed in the
+                // weight's own layout and returned transposed: the weight's .grad then adds contiguously
+                Tensor ga = !n.needsInputGrad(0) ? null : a.isTransposedContiguous() ? b.matmul(g.t()).t() : g.matmul(b.t());
+                Tensor gb = !n.needsInputGrad(1) ? null : b.isTransposedContiguous() ? g.t().matmul(a).t() : a.t().matmul(g);
+                return new Tensor[] {ga, gb};
+            });
             return out;
         }
         // batched: broadcast the batch dimensions, one GEMM per matrix

@@ -15,6 +15,19 @@ import java.lang.foreign.MemorySegment;
 public final class Kernels {
     private Kernels() {}
 
+    /**
+     * Whether the float32 loops run on the Vector API: true when the JVM was started with
+     * {@code --add-modules jdk.incubator.vector} (the launcher, the tests and the benchmarks do);
+     * otherwise the scalar loops here, which give the same results.
+     */
+    public static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+            && !Boolean.getBoolean("panagrad.noVector");
+
+    /** Below this many elements the scalar loop wins (no vector setup; what a tiny-op graph is made of). */
+    private static final long VECTOR_MIN = 64;
+
+    private static boolean vector(long n) { return VECTOR && n >= VECTOR_MIN; }
+
     public static double get(MemorySegment s, DType t, long i) {
         return switch (t) {
             case F32 -> s.getAtIndex(JAVA_FLOAT, i);
@@ -149,7 +162,9 @@ public final class Kernels {
 
     /** out[i] = op(x[i]) over n contiguous elements (same dtype, F32 or F64). */
     public static void map(UnaryOp op, DType t, MemorySegment x, long xo, MemorySegment out, long oo, long n) {
-        if (t == DType.F32) {
+        if (t == DType.F32 && op == UnaryOp.RELU && vector(n)) {
+            VectorKernels.relu(x, xo, out, oo, n);
+        } else if (t == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(x.getAtIndex(JAVA_FLOAT, xo + i)));
         } else {
             for (long i = 0; i < n; i++) set(out, t, oo + i, op.apply(get(x, t, xo + i)));
@@ -159,7 +174,9 @@ public final class Kernels {
     /** out[i] = op(a[i], b[i]) over n contiguous elements. */
     public static void zip(BinaryOp op, DType at, MemorySegment a, long ao, DType bt, MemorySegment b, long bo,
                            DType ot, MemorySegment out, long oo, long n) {
-        if (at == DType.F32 && bt == DType.F32 && ot == DType.F32) {
+        if (at == DType.F32 && bt == DType.F32 && ot == DType.F32 && vector(n) && isArithmetic(op)) {
+            VectorKernels.zip(op, a, ao, b, bo, out, oo, n);
+        } else if (at == DType.F32 && bt == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) {
                 out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), b.getAtIndex(JAVA_FLOAT, bo + i)));
             }
@@ -172,9 +189,20 @@ public final class Kernels {
         }
     }
 
-    /** out[i] = op(a[i], s) over n contiguous elements. */
+    /**
+     * out[i] = op(a[i], s) over n contiguous elements. For float32 arithmetic (+ − × ÷) the scalar is
+     * rounded to float first and the operation done in float, as PyTorch does for a float tensor and a
+     * Python number.
+     */
     public static void zipScalar(BinaryOp op, DType at, MemorySegment a, long ao, double s, DType ot, MemorySegment out, long oo, long n) {
-        if (at == DType.F32 && ot == DType.F32) {
+        if (at == DType.F32 && ot == DType.F32 && isArithmetic(op)) {
+            float fs = (float) s;
+            if (vector(n)) {
+                VectorKernels.zipScalar(op, a, ao, fs, out, oo, n);
+            } else {
+                for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, floatArithmetic(op, a.getAtIndex(JAVA_FLOAT, ao + i), fs));
+            }
+        } else if (at == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), s));
         } else {
             for (long i = 0; i < n; i++) set(out, ot, oo + i, op.apply(get(a, at, ao + i), s));
@@ -186,14 +214,13 @@ public final class Kernels {
      * is: alpha·b to the dtype first, then the sum.
      */
     public static void addScaled(DType t, MemorySegment a, long ao, MemorySegment b, long bo, double alpha, long n) {
-        if (t == DType.F32) {
-            if (alpha == 1) {
-                for (long i = 0; i < n; i++) a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + b.getAtIndex(JAVA_FLOAT, bo + i));
-            } else {
-                for (long i = 0; i < n; i++) {
-                    float scaled = (float) (b.getAtIndex(JAVA_FLOAT, bo + i) * alpha);
-                    a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + scaled);
-                }
+        if (t == DType.F32 && vector(n)) {
+            VectorKernels.addScaled(a, ao, b, bo, (float) alpha, n);
+        } else if (t == DType.F32) {
+            float fa = (float) alpha;
+            for (long i = 0; i < n; i++) {
+                float scaled = fa == 1f ? b.getAtIndex(JAVA_FLOAT, bo + i) : b.getAtIndex(JAVA_FLOAT, bo + i) * fa;
+                a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + scaled);
             }
         } else if (t == DType.F64) {
             for (long i = 0; i < n; i++) {
@@ -203,6 +230,58 @@ public final class Kernels {
         } else {
             throw new IllegalArgumentException("addScaled: floating dtypes only, got " + t);
         }
+    }
+
+    static boolean isArithmetic(BinaryOp op) {
+        return op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL || op == BinaryOp.DIV;
+    }
+
+    /** One IEEE float operation: what a Vector API lane does. */
+    static float floatArithmetic(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            default -> throw new IllegalArgumentException("not float arithmetic: " + op);
+        };
+    }
+
+    /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
+    public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
+        if (t == DType.F32 && vector(n)) {
+            VectorKernels.reluBackward(g, go, y, yo, out, oo, n);
+        } else {
+            for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) > 0 ? get(g, t, go + i) : 0);
+        }
+    }
+
+    /** out = relu(a + b) with b [cols] added to every row of a contiguous a [n / cols, cols]. */
+    public static void addRowRelu(DType t, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, long n, long cols) {
+        if (t == DType.F32 && vector(n)) {
+            VectorKernels.addRowRelu(a, ao, b, bo, out, oo, n, cols);
+            return;
+        }
+        for (long r = 0; r < n; r += cols) {
+            for (long j = 0; j < cols; j++) {
+                double x = t == DType.F32 ? (double) ((float) get(a, t, ao + r + j) + (float) get(b, t, bo + j)) : get(a, t, ao + r + j) + get(b, t, bo + j);
+                set(out, t, oo + r + j, UnaryOp.RELU.apply(x));
+            }
+        }
+    }
+
+    /** out[j] = Σ_r a[r, j] over a contiguous [rows, cols] block (float32: float partial sums, double total). */
+    public static void sumRows(DType t, MemorySegment a, long ao, long rows, int cols, MemorySegment out, long oo) {
+        if (t == DType.F32 && vector(rows * cols)) {
+            VectorKernels.sumRows(a, ao, rows, cols, out, oo);
+            return;
+        }
+        double[] total = new double[cols];
+        for (long r = 0; r < rows; r++) {
+            long row = ao + r * cols;
+            for (int j = 0; j < cols; j++) total[j] += get(a, t, row + j);
+        }
+        for (int j = 0; j < cols; j++) set(out, t, oo + j, total[j]);
     }
 
     public static void fill(MemorySegment s, DType t, long o, long n, double v) {

@@ -34,9 +34,11 @@ class TrainingMemoryTest {
 
     @Test
     void aWarmStepMakesNoNativeAllocationAndLittleHeap() {
-        MemoryProfile.Steps s = MemoryProfile.run(MLP, data, 1024, 1024, 6, new BufferPool("training"));
+        MemoryProfile.Steps s = MemoryProfile.run(MLP, data, 1024, 1024, 80, new BufferPool("training"));
         assertEquals(0, s.maxNativeAllocationsFrom(2), "native allocations per step: " + java.util.Arrays.toString(s.nativeAllocations()));
-        long heap = s.medianHeapBytesFrom(2);
+        // the Vector API kernels allocate per lane until C2 has compiled them, which takes a few seconds in a
+        // busy test JVM: the heap is measured over the last 10 steps
+        long heap = s.medianHeapBytesFrom(70);
         assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; all steps " + java.util.Arrays.toString(s.heapBytes()));
     }
 

@@ -1,0 +1,178 @@
+package dev.panagrad.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 loops on the Vector API (jdk.incubator.vector), the widest the CPU has (16 lanes with
+ * AVX-512). Same results as the scalar loops in {@link Kernels}, element for element: each lane does
+ * the one IEEE float operation the scalar code does. Offsets are in elements. Only reached through
+ * {@link Kernels} when the module is present ({@link Kernels#VECTOR}).
+ */
+final class VectorKernels {
+    private VectorKernels() {}
+
+    /** Per-thread scratch arrays, grown on demand, so a warm training step allocates no heap here. */
+    private static final class Scratch {
+        private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[1][0]);
+        private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[1][0]);
+
+        static float[] floats(int n) {
+            float[][] h = FLOATS.get();
+            if (h[0].length < n) h[0] = new float[n];
+            return h[0];
+        }
+
+        static double[] doubles(int n) {
+            double[][] h = DOUBLES.get();
+            if (h[0].length < n) h[0] = new double[n];
+            return h[0];
+        }
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    static {
+        // Run every loop once, vector body and tail, before any of it is hot: C2 then finds every Vector API
+        // class loaded and initialised when it compiles them, and intrinsifies them (a background compile
+        // that meets an unloaded mask or vector class falls back to boxed Java code that allocates per lane).
+        MemorySegment a = java.lang.foreign.Arena.global().allocate(4 * 67, 64), b = java.lang.foreign.Arena.global().allocate(4 * 67, 64);
+        MemorySegment o = java.lang.foreign.Arena.global().allocate(4 * 67, 64);
+        for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV}) {
+            zip(op, a, 0, b, 0, o, 0, 67);
+            zipScalar(op, a, 0, 1f, o, 0, 67);
+        }
+        relu(a, 0, o, 0, 67);
+        reluBackward(a, 0, b, 0, o, 0, 67);
+        addRowRelu(a, 0, b, 0, o, 0, 67, 67);
+        addScaled(o, 0, b, 0, 0.5f, 67);
+        sumRows(a, 0, 1, 67, o, 0);
+    }
+
+    private static FloatVector load(MemorySegment s, long i) {
+        return FloatVector.fromMemorySegment(S, s, i * 4, NATIVE);
+    }
+
+
+
+    /** out = a op b (op one of + − × ÷; each has its own loop so C2 compiles the lanes to single instructions). */
+    static void zip(BinaryOp op, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, long n) {
+        long i = 0, bound = n - L;
+        switch (op) {
+            case ADD -> { for (; i <= bound; i += L) load(a, ao + i).add(load(b, bo + i)).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case SUB -> { for (; i <= bound; i += L) load(a, ao + i).sub(load(b, bo + i)).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case MUL -> { for (; i <= bound; i += L) load(a, ao + i).mul(load(b, bo + i)).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case DIV -> { for (; i <= bound; i += L) load(a, ao + i).div(load(b, bo + i)).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            default -> throw new IllegalArgumentException(op.name());
+        }
+        for (; i < n; i++) {
+            float x = a.getAtIndex(JAVA_FLOAT, ao + i), y = b.getAtIndex(JAVA_FLOAT, bo + i);
+            out.setAtIndex(JAVA_FLOAT, oo + i, scalar(op, x, y));
+        }
+    }
+
+    /** out = a op s, s rounded to float first (as PyTorch does for a float tensor and a Python number). */
+    static void zipScalar(BinaryOp op, MemorySegment a, long ao, float s, MemorySegment out, long oo, long n) {
+        FloatVector vs = FloatVector.broadcast(S, s);
+        long i = 0, bound = n - L;
+        switch (op) {
+            case ADD -> { for (; i <= bound; i += L) load(a, ao + i).add(vs).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case SUB -> { for (; i <= bound; i += L) load(a, ao + i).sub(vs).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case MUL -> { for (; i <= bound; i += L) load(a, ao + i).mul(vs).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case DIV -> { for (; i <= bound; i += L) load(a, ao + i).div(vs).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            default -> throw new IllegalArgumentException(op.name());
+        }
+        for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, scalar(op, a.getAtIndex(JAVA_FLOAT, ao + i), s));
+    }
+
+    private static float scalar(BinaryOp op, float x, float y) { return Kernels.floatArithmetic(op, x, y); }
+
+    /** out = x > 0 ? x : (NaN ? x : 0): {@link UnaryOp#RELU}. */
+    static void relu(MemorySegment a, long ao, MemorySegment out, long oo, long n) {
+        FloatVector zero = FloatVector.zero(S);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            FloatVector x = load(a, ao + i);
+            VectorMask<Float> keep = x.compare(VectorOperators.GT, 0f).or(x.test(VectorOperators.IS_NAN));
+            zero.blend(x, keep).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) {
+            float x = a.getAtIndex(JAVA_FLOAT, ao + i);
+            out.setAtIndex(JAVA_FLOAT, oo + i, x > 0 || x != x ? x : 0f);
+        }
+    }
+
+    /** out = y > 0 ? g : 0, the gradient of relu from its output y (PyTorch's threshold_backward). */
+    static void reluBackward(MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
+        FloatVector zero = FloatVector.zero(S);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            VectorMask<Float> pass = load(y, yo + i).compare(VectorOperators.GT, 0f);
+            zero.blend(load(g, go + i), pass).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, y.getAtIndex(JAVA_FLOAT, yo + i) > 0 ? g.getAtIndex(JAVA_FLOAT, go + i) : 0f);
+    }
+
+    /** out = max(a + b[j], 0) over rows of a [n / cols, cols], b [cols]: a bias add and relu in one pass. */
+    static void addRowRelu(MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, long n, long cols) {
+        FloatVector zero = FloatVector.zero(S);
+        for (long r = 0; r < n; r += cols) {
+            long j = 0;
+            for (long bound = cols - L; j <= bound; j += L) {
+                FloatVector x = load(a, ao + r + j).add(load(b, bo + j));
+                VectorMask<Float> keep = x.compare(VectorOperators.GT, 0f).or(x.test(VectorOperators.IS_NAN));
+                zero.blend(x, keep).intoMemorySegment(out, (oo + r + j) * 4, NATIVE);
+            }
+            for (; j < cols; j++) {
+                float x = a.getAtIndex(JAVA_FLOAT, ao + r + j) + b.getAtIndex(JAVA_FLOAT, bo + j);
+                out.setAtIndex(JAVA_FLOAT, oo + r + j, x > 0 || x != x ? x : 0f);
+            }
+        }
+    }
+
+    /** a += (float) (alpha · b), then rounded: {@code a.add_(b, alpha=alpha)}. */
+    static void addScaled(MemorySegment a, long ao, MemorySegment b, long bo, float alpha, long n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            FloatVector scaled = alpha == 1f ? load(b, bo + i) : load(b, bo + i).mul(va);
+            load(a, ao + i).add(scaled).intoMemorySegment(a, (ao + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) {
+            float scaled = alpha == 1f ? b.getAtIndex(JAVA_FLOAT, bo + i) : b.getAtIndex(JAVA_FLOAT, bo + i) * alpha;
+            a.setAtIndex(JAVA_FLOAT, ao + i, a.getAtIndex(JAVA_FLOAT, ao + i) + scaled);
+        }
+    }
+
+    /**
+     * out[j] = Σ_r a[r, j] over a contiguous [rows, cols] block: the gradient of a broadcast bias.
+     * Sums run in float over 64 rows at a time, and the partial sums add up in double.
+     */
+    static void sumRows(MemorySegment a, long ao, long rows, int cols, MemorySegment out, long oo) {
+        double[] total = Scratch.doubles(cols);
+        float[] part = Scratch.floats(cols);
+        java.util.Arrays.fill(total, 0, cols, 0);
+        for (long r0 = 0; r0 < rows; r0 += 64) {
+            long r1 = Math.min(rows, r0 + 64);
+            java.util.Arrays.fill(part, 0, cols, 0f);
+            for (long r = r0; r < r1; r++) {
+                long row = ao + r * cols;
+                int j = 0;
+                for (int bound = cols - L; j <= bound; j += L) {
+                    FloatVector.fromArray(S, part, j).add(load(a, row + j)).intoArray(part, j);
+                }
+                for (; j < cols; j++) part[j] += a.getAtIndex(JAVA_FLOAT, row + j);
+            }
+            for (int j = 0; j < cols; j++) total[j] += part[j];
+        }
+        for (int j = 0; j < cols; j++) out.setAtIndex(JAVA_FLOAT, oo + j, (float) total[j]);
+    }
+}

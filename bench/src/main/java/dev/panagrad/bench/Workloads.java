@@ -1,0 +1,68 @@
+package dev.panagrad.bench;
+
+import dev.panagrad.Generator;
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.DType;
+import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.nn.Functional;
+import dev.panagrad.nn.Linear;
+import dev.panagrad.nn.ReLU;
+import dev.panagrad.nn.Sequential;
+import dev.panagrad.optim.SGD;
+
+/**
+ * The work the PyTorch peer ({@code bench/peers/pytorch/peer.py}) also does, written as a user would:
+ * the MLP training step and the tiny-op chain. Each checks its own result.
+ */
+public final class Workloads {
+    private Workloads() {}
+
+    /** MLP 784-1024-1024-10, ReLU, cross-entropy, SGD momentum 0.9, on one fixed batch. */
+    public static final class MlpStep implements AutoCloseable {
+        private final MemoryScope lifetime = MemoryScope.open("mlp-step model");
+        private final Sequential model;
+        private final SGD optimizer;
+        private final Tensor x, y;
+
+        public MlpStep(int batch) {
+            Generator g = new Generator(0);
+            model = new Sequential(new Linear(784, 1024, true, DType.F32, g), new ReLU(), new Linear(1024, 1024, true, DType.F32, g),
+                    new ReLU(), new Linear(1024, 10, true, DType.F32, g));
+            optimizer = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
+            x = g.randn(DType.F32, batch, 784);
+            y = g.randint(0, 10, batch);
+        }
+
+        /** One step, in its own MemoryScope; returns the loss (finite and positive, or it throws). */
+        public double step() {
+            try (var step = MemoryScope.open("mlp-step")) {
+                optimizer.zeroGrad();
+                Tensor loss = Functional.crossEntropy(model.forward(x), y);
+                loss.backward();
+                optimizer.step();
+                double l = loss.item();
+                if (!(l > 0) || Double.isInfinite(l)) throw new IllegalStateException("MLP step loss " + l);
+                return l;
+            }
+        }
+
+        @Override
+        public void close() { lifetime.close(); }
+    }
+
+    public static final int CHAIN = 1000;
+    static final double CHAIN_GRAD = Math.pow(1.0001, CHAIN);
+
+    /** 1000 × (x = x·1.0001 + 0.0001) on one float32 element, forward and backward: 2000 ops. */
+    public static double tinyOpChain() {
+        try (var scope = MemoryScope.open("chain")) {
+            Tensor x0 = Tensor.of(DType.F32, 1.0).requiresGrad(true);
+            Tensor x = x0;
+            for (int i = 0; i < CHAIN; i++) x = x.mul(1.0001).add(0.0001);
+            x.backward();
+            double g = x0.grad().item();
+            if (Math.abs(g - CHAIN_GRAD) > 1e-3) throw new IllegalStateException("chain gradient " + g + ", expected " + CHAIN_GRAD);
+            return g;
+        }
+    }
+}
