@@ -47,7 +47,7 @@ public class TinyOpChainBench {
     private static double run() {
         Tensor x0 = Tensor.of(DType.F32, 1.0).requiresGrad(true);
         Tensor x = x0;
-        for (int i = 0; i < STEPS; i++) x = x.mul(1.0001).add(0.0001);
+        for (int i = 0; i < STEPS; i++) x = x.mul(1.0001).add(0.0001);   // the same chain as Workloads.tinyOpChain, also without a scope
         x.backward();
         double g = x0.grad().item();
         if (Math.abs(g - EXPECTED_GRAD) > 1e-3) throw new IllegalStateException("chain gradient " + g + ", expected " + EXPECTED_GRAD);
