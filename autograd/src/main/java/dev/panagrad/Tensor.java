@@ -654,6 +654,13 @@ public final class Tensor {
         return out;
     }
 
+    /** {@link #reluGrad} written into g itself (g the engine's own temporary), when the layouts allow. */
+    private static Tensor reluGradInPlace(Tensor g, Tensor y) {
+        if (g.dtype != y.dtype || !Arrays.equals(g.shape, y.shape) || !g.isContiguous() || !y.isContiguous()) return reluGrad(g, y);
+        Kernels.reluBackward(g.dtype, g.segment(), g.offset, y.segment(), y.offset, g.segment(), g.offset, g.numel());
+        return g;
+    }
+
     /** Clamps into [min, max] (either may be infinite). d/dx = 1 inside, including the bounds. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
@@ -1520,25 +1527,84 @@ public final class Tensor {
 
     /** C = A·B for 2-D views, zero-copy into BLAS where the layout allows (a transposed view is a flag). */
     private static Tensor mmRaw(Tensor a, Tensor b) {
+        Tensor c = empty(a.dtype, a.shape[0], b.shape[1]);
+        mmInto(a, b, c, false);
+        return c;
+    }
+
+    /** c = a·b, or c += a·b when {@code accumulate}, into a contiguous [m, n] c of a's dtype: one GEMM. */
+    private static void mmInto(Tensor a, Tensor b, Tensor c, boolean accumulate) {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
-        Tensor c = empty(a.dtype, m, n);
-        if (m == 0 || n == 0) return c;
+        if (m == 0 || n == 0) return;
         if (k == 0) {
-            Kernels.fill(c.segment(), c.dtype, 0, c.numel(), 0);
-            return c;
+            if (!accumulate) Kernels.fill(c.segment(), c.dtype, c.offset, c.numel(), 0);
+            return;
         }
         long[] la = blasLayout(a), lb = blasLayout(b);
         if (la == null) { a = a.contiguousCopy(); la = new long[] {0, k}; }
         if (lb == null) { b = b.contiguousCopy(); lb = new long[] {0, n}; }
         int es = a.dtype.byteSize();
-        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es);
+        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment().asSlice(c.offset * es);
         Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
         if (a.dtype == DType.F32) {
-            blas.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, sa, (int) la[1], sb, (int) lb[1], 0f, c.segment(), n);
+            blas.sgemm(la[0] == 1, lb[0] == 1, m, n, k, 1f, sa, (int) la[1], sb, (int) lb[1], accumulate ? 1f : 0f, sc, n);
         } else {
-            blas.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, sa, (int) la[1], sb, (int) lb[1], 0.0, c.segment(), n);
+            blas.dgemm(la[0] == 1, lb[0] == 1, m, n, k, 1.0, sa, (int) la[1], sb, (int) lb[1], accumulate ? 1.0 : 0.0, sc, n);
         }
-        return c;
+    }
+
+    /**
+     * {@code x·wᵀ + b} for x [N, in], w [out, in], b [out] (or null), optionally followed by relu: a
+     * Linear layer in one GEMM. The bias is laid into the output first and the GEMM adds to it (β = 1);
+     * relu then runs in place. Backward (AddmmBackward0, or ReluBackward0 with relu) computes the
+     * weight's gradient straight into {@code w.grad} with one GEMM (β = 1) when w is a leaf with a
+     * contiguous gradient, so no weight-sized temporary is made.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean relu) {
+        if (x.dim() != 2 || w.dim() != 2 || x.shape[1] != w.shape[1] || (b != null && (b.dim() != 1 || b.shape[0] != w.shape[0]))
+                || x.dtype != w.dtype || (b != null && b.dtype != w.dtype)) {
+            throw new IllegalArgumentException("linear: input " + Shape.str(x.shape) + " " + x.dtype.pytorchName() + ", weight " + Shape.str(w.shape)
+                    + (b == null ? "" : ", bias " + Shape.str(b.shape)) + ": expected input [N, in], weight [out, in], bias [out] of one dtype");
+        }
+        int rows = x.shape[0], cols = w.shape[0];
+        Tensor out = empty(x.dtype, rows, cols);
+        if (b != null && rows > 0) {
+            Tensor bc = b.isContiguous() ? b : b.contiguousCopy();
+            long rowBytes = (long) cols * x.dtype.byteSize();
+            MemorySegment src = bc.segment().asSlice(bc.offset * x.dtype.byteSize(), rowBytes), dst = out.segment();
+            for (int r = 0; r < rows; r++) MemorySegment.copy(src, 0, dst, r * rowBytes, rowBytes);
+        }
+        mmInto(x, w.t(), out, b != null);
+        if (relu) Kernels.map(UnaryOp.RELU, out.dtype, out.segment(), 0, out.segment(), 0, out.numel());
+        String name = relu ? "ReluBackward0" : b != null ? "AddmmBackward0" : "MmBackward0";
+        out.record(name, new Tensor[] {x, w, b}, relu ? new Tensor[] {x, w, out} : new Tensor[] {x, w}, (n, g) -> {
+            Tensor gz = !relu ? g : n.canOverwriteGrad() ? reluGradInPlace(g, n.saved(2)) : reluGrad(g, n.saved(2));
+            Tensor sx = n.saved(0), sw = n.saved(1);
+            Tensor gx = n.needsInputGrad(0) ? gz.matmul(sw) : null;
+            Tensor gw = null;
+            if (n.needsInputGrad(1) && !sw.accumulateGradProduct(gz.t(), sx)) gw = gz.t().matmul(sx);
+            Tensor gb = n.needsInputGrad(2) ? gz.sumRaw(new int[] {0}, false) : null;
+            return new Tensor[] {gx, gw, gb};
+        });
+        return out;
+    }
+
+    /**
+     * For a leaf whose gradient is absent or contiguous: {@code grad += a·b} by one GEMM straight into
+     * the gradient (allocated with the leaf's lifetime if absent). False, doing nothing, otherwise; the
+     * caller then returns the product to the engine as usual.
+     */
+    boolean accumulateGradProduct(Tensor a, Tensor b) {
+        if (gradFn != null || !requiresGrad || retainsGrad) return false;
+        if (grad != null && (!grad.isContiguous() || grad.dtype != dtype)) return false;
+        if (grad == null) {
+            Tensor fresh = emptyWithLifetimeOf(this, "grad");
+            mmInto(a, b, fresh, false);
+            grad = fresh;
+        } else {
+            mmInto(a, b, grad, true);
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- copies and conversions
@@ -1647,6 +1713,23 @@ public final class Tensor {
         if (!isContiguous() || !dtype.isFloatingPoint()) return false;
         if (o == null) return true;
         return o.dtype == dtype && Arrays.equals(o.shape, shape) && o.isContiguous() && (o.storage != storage || o.offset == offset);
+    }
+
+    /** Whether this float32 tensor and {@code o} can go through one fused in-place kernel together. */
+    public boolean fusableWith(Tensor o) {
+        return dtype == DType.F32 && o.dtype == DType.F32 && isContiguous() && o.isContiguous() && Arrays.equals(shape, o.shape)
+                && !(Grad.isEnabled() && (requiresGrad() || o.requiresGrad()));
+    }
+
+    /**
+     * SGD with momentum for this parameter in one pass: {@code buf = μ·buf + d; this += −lr·buf}, rounded as
+     * {@code buf.mul_(μ).add_(d); this.add_(buf, alpha=-lr)} round. Needs {@link #fusableWith} for both.
+     */
+    public void sgdMomentumStep(Tensor buf, Tensor d, double momentum, double lr) {
+        if (!fusableWith(buf) || !fusableWith(d)) throw new IllegalArgumentException("sgdMomentumStep: needs contiguous float32 tensors of one shape, outside a graph");
+        Kernels.sgdMomentum(segment(), offset, buf.segment(), buf.offset, d.segment(), d.offset, momentum, lr, numel());
+        buf.storage.bumpVersion();
+        storage.bumpVersion();
     }
 
     private Tensor wrote() {

@@ -74,6 +74,11 @@ public final class Engine {
             if (n != null && --n[0] == 0) pending.remove(t.storage());
         }
 
+        /** Whether {@code s} is a buffer the engine made that no pending gradient reads. */
+        boolean exclusive(Storage s) {
+            return owned.containsKey(s) && !pending.containsKey(s);
+        }
+
         /** Returns {@code s} to the pool if the engine made it and no pending gradient reads it. */
         void releaseIfDead(Storage s) {
             if (pending.containsKey(s) || owned.remove(s) == null || s.isReleased()) return;
@@ -121,7 +126,13 @@ public final class Engine {
             int mark = AllocationLog.start();
             List<Storage> made;
             try {
-                Tensor[] grads = grad == null ? new Tensor[node.next.length] : node.apply(grad);
+                node.gradWritable = grad != null && memory.exclusive(grad.storage());
+                Tensor[] grads;
+                try {
+                    grads = grad == null ? new Tensor[node.next.length] : node.apply(grad);
+                } finally {
+                    node.gradWritable = false;
+                }
                 for (int i = 0; i < node.next.length; i++) {
                     Node next = node.next[i];
                     if (next == null) continue;

@@ -28,6 +28,7 @@ public class Node {
     private final boolean savedAnything;
     private boolean released;
     List<Tensor> retainers;
+    boolean gradWritable;
 
     /**
      * @param next   for each input, the node its gradient goes to, or null
@@ -60,6 +61,13 @@ public class Node {
     }
 
     public int savedCount() { return saved.length; }
+
+    /**
+     * True while this node's backward runs if the gradient it was given is the engine's own temporary
+     * that nothing else will read: the formula may then write its result into it (relu's mask, say)
+     * instead of leasing another buffer of the same size.
+     */
+    public boolean canOverwriteGrad() { return gradWritable; }
 
     /** The nodes this node's gradients flow to, as PyTorch's {@code next_functions} (nulls included). */
     public List<Node> nextFunctions() {

@@ -247,6 +247,20 @@ public final class Kernels {
         };
     }
 
+    /** SGD momentum for float32 in one pass: buf = μ·buf + d; p += (−lr)·buf (see {@code SGD}). */
+    public static void sgdMomentum(MemorySegment p, long po, MemorySegment buf, long bo, MemorySegment d, long doff, double mu, double lr, long n) {
+        float fmu = (float) mu, negLr = (float) -lr;
+        if (vector(n)) {
+            VectorKernels.sgdMomentum(p, po, buf, bo, d, doff, fmu, negLr, n);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            float b = buf.getAtIndex(JAVA_FLOAT, bo + i) * fmu + d.getAtIndex(JAVA_FLOAT, doff + i);
+            buf.setAtIndex(JAVA_FLOAT, bo + i, b);
+            p.setAtIndex(JAVA_FLOAT, po + i, p.getAtIndex(JAVA_FLOAT, po + i) + b * negLr);
+        }
+    }
+
     /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
     public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && vector(n)) {

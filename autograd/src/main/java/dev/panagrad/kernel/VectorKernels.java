@@ -54,6 +54,7 @@ final class VectorKernels {
         reluBackward(a, 0, b, 0, o, 0, 67);
         addRowRelu(a, 0, b, 0, o, 0, 67, 67);
         addScaled(o, 0, b, 0, 0.5f, 67);
+        sgdMomentum(o, 0, a, 0, b, 0, 0.9f, -0.1f, 67);
         sumRows(a, 0, 1, 67, o, 0);
     }
 
@@ -135,6 +136,25 @@ final class VectorKernels {
                 float x = a.getAtIndex(JAVA_FLOAT, ao + r + j) + b.getAtIndex(JAVA_FLOAT, bo + j);
                 out.setAtIndex(JAVA_FLOAT, oo + r + j, x > 0 || x != x ? x : 0f);
             }
+        }
+    }
+
+    /**
+     * SGD with momentum in one pass: buf = μ·buf + d, then p = p + (−lr)·buf, each product and sum
+     * rounded to float as the separate in-place ops round them.
+     */
+    static void sgdMomentum(MemorySegment p, long po, MemorySegment buf, long bo, MemorySegment d, long doff, float mu, float negLr, long n) {
+        FloatVector vmu = FloatVector.broadcast(S, mu), vlr = FloatVector.broadcast(S, negLr);
+        long i = 0;
+        for (long bound = n - L; i <= bound; i += L) {
+            FloatVector b = load(buf, bo + i).mul(vmu).add(load(d, doff + i));
+            b.intoMemorySegment(buf, (bo + i) * 4, NATIVE);
+            load(p, po + i).add(b.mul(vlr)).intoMemorySegment(p, (po + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) {
+            float b = buf.getAtIndex(JAVA_FLOAT, bo + i) * mu + d.getAtIndex(JAVA_FLOAT, doff + i);
+            buf.setAtIndex(JAVA_FLOAT, bo + i, b);
+            p.setAtIndex(JAVA_FLOAT, po + i, p.getAtIndex(JAVA_FLOAT, po + i) + b * negLr);
         }
     }
 

@@ -34,10 +34,20 @@ public final class Linear extends Module {
             throw new IllegalArgumentException("Linear: input of shape " + Shape.str(x.shape()) + " must end in " + inFeatures
                     + " features (mat1 and mat2 shapes cannot be multiplied)");
         }
+        if (x.dim() == 2 && x.dtype() == weight.dtype()) return Tensor.linear(x, weight, bias, false);   // one GEMM, bias included
         Tensor y = x.matmul(weight.t());
         if (bias == null) return y;
         Tensor out = y.add(bias);
         y.dropWhenUnused();   // the product before the bias: nothing saved it, its buffer goes back now
+        return out;
+    }
+
+    /** relu(forward(x)) for a 2-D x, in one pass over the output (Sequential uses it for Linear then ReLU). */
+    public Tensor forwardRelu(Tensor x) {
+        if (x.dim() == 2 && x.dtype() == weight.dtype() && x.size(1) == inFeatures) return Tensor.linear(x, weight, bias, true);
+        Tensor y = forward(x);
+        Tensor out = y.relu();
+        y.dropWhenUnused();
         return out;
     }
 

@@ -24,8 +24,15 @@ public final class Sequential extends Module {
     @Override
     public Tensor forward(Tensor input) {
         Tensor x = input;
-        for (Module m : layers) {
-            Tensor next = m.forward(x);
+        for (int i = 0; i < layers.length; i++) {
+            Module m = layers[i];
+            Tensor next;
+            if (m instanceof Linear linear && i + 1 < layers.length && layers[i + 1] instanceof ReLU) {
+                next = linear.forwardRelu(x);   // bias and relu fused into the GEMM's output pass
+                i++;
+            } else {
+                next = m.forward(x);
+            }
             if (x != input && next.storage() != x.storage()) x.dropWhenUnused();   // a layer returning a view keeps it
             x = next;
         }

@@ -37,6 +37,11 @@ public final class SGD extends Optimizer {
             Tensor d = p.grad();
             if (d == null) continue;
             if (weightDecay != 0) d = d.add(p, weightDecay);
+            if (momentum != 0 && buffers[i] != null && weightDecay == 0 && dampening == 0 && !nesterov
+                    && p.fusableWith(d) && p.fusableWith(buffers[i])) {
+                p.sgdMomentumStep(buffers[i], d, momentum, lr);   // the two updates below in one pass
+                continue;
+            }
             if (momentum != 0) {
                 if (buffers[i] == null) {
                     buffers[i] = Tensor.zerosWithLifetimeOf(p).copyFrom(d);   // state lives as long as its parameter

@@ -34,12 +34,17 @@ class TrainingMemoryTest {
 
     @Test
     void aWarmStepMakesNoNativeAllocationAndLittleHeap() {
-        MemoryProfile.Steps s = MemoryProfile.run(MLP, data, 1024, 1024, 80, new BufferPool("training"));
+        MemoryProfile.Steps s = MemoryProfile.run(MLP, data, 1024, 1024, 12, new BufferPool("training"));
         assertEquals(0, s.maxNativeAllocationsFrom(2), "native allocations per step: " + java.util.Arrays.toString(s.nativeAllocations()));
-        // the Vector API kernels allocate per lane until C2 has compiled them, which takes a few seconds in a
-        // busy test JVM: the heap is measured over the last 10 steps
-        long heap = s.medianHeapBytesFrom(70);
-        assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; all steps " + java.util.Arrays.toString(s.heapBytes()));
+        // The Vector API kernels allocate per lane until C2 has compiled them, which takes a few seconds (up to
+        // ~80 steps in a busy test JVM): keep training, in rounds of 20 steps, until a round's last 9 steps
+        // have a median under the aim, for at most 200 steps.
+        long heap = s.medianHeapBytesFrom(3);
+        for (int round = 0; round < 10 && heap >= 64 * 1024; round++) {
+            s = MemoryProfile.run(MLP, data, 1024, 1024, 20, new BufferPool("training"));
+            heap = s.medianHeapBytesFrom(11);
+        }
+        assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; last round " + java.util.Arrays.toString(s.heapBytes()));
     }
 
     @Test
@@ -50,7 +55,8 @@ class TrainingMemoryTest {
         long activations = 4L * 1024 * (784 + 1024 + 1024);   // the input and two ReLU outputs saved for backward
         assertTrue(b.bytesBefore() - b.bytesHeld() >= activations, "before backward: " + b);
         assertTrue(b.bytesAfter() - b.bytesHeld() < 256 << 10, "after backward only a few small tensors (logits, labels) remain: " + b);
-        assertTrue(b.peakDuring() - b.bytesBefore() < 3 * 4L * 1024 * 1024, "backward's own working set stays under three 4 MiB buffers: " + b);
+        assertTrue(b.peakDuring() - b.bytesBefore() < 2 * 4L * 1024 * 1024 + (1 << 20),
+                "backward's own working set stays under two 4 MiB buffers (a hidden layer's gradient in and out) and small ones: " + b);
     }
 
     @Test
