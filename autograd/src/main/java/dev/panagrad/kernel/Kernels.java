@@ -28,6 +28,9 @@ public final class Kernels {
 
     private static boolean vector(long n) { return VECTOR && n >= VECTOR_MIN; }
 
+    /** Elements per thread below which a loop stays on one thread (a memory-bound pass over 256K floats takes ~0.1 ms). */
+    static final long PARALLEL_GRAIN = 1 << 18;
+
     public static double get(MemorySegment s, DType t, long i) {
         return switch (t) {
             case F32 -> s.getAtIndex(JAVA_FLOAT, i);
@@ -251,7 +254,7 @@ public final class Kernels {
     public static void sgdMomentum(MemorySegment p, long po, MemorySegment buf, long bo, MemorySegment d, long doff, double mu, double lr, long n) {
         float fmu = (float) mu, negLr = (float) -lr;
         if (vector(n)) {
-            VectorKernels.sgdMomentum(p, po, buf, bo, d, doff, fmu, negLr, n);
+            Parallel.forRange(n, PARALLEL_GRAIN, 64, (from, to) -> VectorKernels.sgdMomentum(p, po + from, buf, bo + from, d, doff + from, fmu, negLr, to - from));
             return;
         }
         for (long i = 0; i < n; i++) {
