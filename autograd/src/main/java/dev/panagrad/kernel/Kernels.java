@@ -166,7 +166,7 @@ public final class Kernels {
     /** out[i] = op(x[i]) over n contiguous elements (same dtype, F32 or F64). */
     public static void map(UnaryOp op, DType t, MemorySegment x, long xo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && op == UnaryOp.RELU && vector(n)) {
-            VectorKernels.relu(x, xo, out, oo, n);
+            Parallel.forBigRange(n, (from, to) -> VectorKernels.relu(x, xo + from, out, oo + from, to - from));
         } else if (t == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(x.getAtIndex(JAVA_FLOAT, xo + i)));
         } else {
@@ -178,7 +178,7 @@ public final class Kernels {
     public static void zip(BinaryOp op, DType at, MemorySegment a, long ao, DType bt, MemorySegment b, long bo,
                            DType ot, MemorySegment out, long oo, long n) {
         if (at == DType.F32 && bt == DType.F32 && ot == DType.F32 && vector(n) && isArithmetic(op)) {
-            VectorKernels.zip(op, a, ao, b, bo, out, oo, n);
+            Parallel.forBigRange(n, (from, to) -> VectorKernels.zip(op, a, ao + from, b, bo + from, out, oo + from, to - from));
         } else if (at == DType.F32 && bt == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) {
                 out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), b.getAtIndex(JAVA_FLOAT, bo + i)));
@@ -201,7 +201,7 @@ public final class Kernels {
         if (at == DType.F32 && ot == DType.F32 && isArithmetic(op)) {
             float fs = (float) s;
             if (vector(n)) {
-                VectorKernels.zipScalar(op, a, ao, fs, out, oo, n);
+                Parallel.forBigRange(n, (from, to) -> VectorKernels.zipScalar(op, a, ao + from, fs, out, oo + from, to - from));
             } else {
                 for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, floatArithmetic(op, a.getAtIndex(JAVA_FLOAT, ao + i), fs));
             }
@@ -267,7 +267,7 @@ public final class Kernels {
     /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
     public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && vector(n)) {
-            VectorKernels.reluBackward(g, go, y, yo, out, oo, n);
+            Parallel.forBigRange(n, (from, to) -> VectorKernels.reluBackward(g, go + from, y, yo + from, out, oo + from, to - from));
         } else {
             for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) > 0 ? get(g, t, go + i) : 0);
         }

@@ -51,12 +51,33 @@ public final class Parallel {
         return w;
     }
 
+    /** Loops at least this long are memory-bound passes of many milliseconds: they use every core. */
+    static final long BIG = 1 << 21;
+
+    /**
+     * A memory-bound element-wise pass: over {@link #BIG} elements it is split across all cores whatever
+     * the thread setting (one core cannot saturate memory bandwidth); below, it runs on this thread.
+     */
+    public static void forBigRange(long n, Range body) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (n < BIG || cores < 2) {
+            body.run(0, n);
+            return;
+        }
+        int saved = threads;
+        forRange(n, BIG / 2, 64, body, Math.max(saved, cores));
+    }
+
     /**
      * Runs {@code body} over [0, n) in up to {@link #threads()} parts whose boundaries are multiples of
      * {@code align}, when each part gets at least {@code grain} elements; else in one call on this thread.
      */
     public static void forRange(long n, long grain, long align, Range body) {
-        int t = (int) Math.min(threads, n / Math.max(1, grain));
+        forRange(n, grain, align, body, threads);
+    }
+
+    private static void forRange(long n, long grain, long align, Range body, int maxThreads) {
+        int t = (int) Math.min(maxThreads, n / Math.max(1, grain));
         if (t <= 1) {
             body.run(0, n);
             return;
