@@ -152,7 +152,9 @@ public final class CompareBench {
     }
 
     private static double medianMs(DoubleSupplier work, int warmup, int runs) {
-        for (int i = 0; i < warmup; i++) work.getAsDouble();
+        // at least the given iterations and at least 3 s: C2 compiles the kernels on the same two cores
+        long until = System.nanoTime() + 3_000_000_000L;
+        for (int i = 0; i < warmup || System.nanoTime() < until; i++) work.getAsDouble();
         double[] t = new double[runs];
         for (int i = 0; i < runs; i++) {
             long t0 = System.nanoTime();

@@ -25,7 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * {@code a.matmul(b)} (float32, n×n) against the raw bridge sgemm on the same segments: what the
  * tensor layer costs on top of BLAS (shape checks, output lease from the pool, the node when
- * recording). {@code transposed} multiplies by {@code b.t()}: a BLAS flag, not a copy.
+ * recording). {@code tensor} opens and closes a MemoryScope per call (closing a shared arena is a
+ * thread handshake, ~0.1 ms); {@code tensorReleased} gives the result back with
+ * {@code Storage.release()} instead, which is what the layer itself costs. {@code transposed}
+ * multiplies by {@code b.t()}: a BLAS flag, not a copy.
  *
  * <p>Settings: 3 × 1 s warm-up, 5 × 1 s measured, one fork; throughput so GFLOP/s = 2n³·ops/s.
  */
@@ -36,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "--add-modules=jdk.incubator.vector"})
 public class MatmulBench {
-    @Param({"1024"})
+    @Param({"256", "1024", "2048"})
     public int n;
 
     private Tensor a, b;
@@ -71,6 +74,15 @@ public class MatmulBench {
         try (var s = MemoryScope.open("matmul")) {
             return a.matmul(b).storage().byteSize();
         }
+    }
+
+    /** The tensor layer alone: lease C from the pool, one GEMM, give C back at once (no scope to close). */
+    @Benchmark
+    public long tensorReleased() {
+        Tensor c = a.matmul(b);
+        long bytes = c.storage().byteSize();
+        c.storage().release();
+        return bytes;
     }
 
     @Benchmark
