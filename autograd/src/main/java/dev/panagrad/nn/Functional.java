@@ -96,7 +96,10 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": expected target of shape [" + input.size(0) + "], got " + Shape.str(target.shape()));
         }
         int classes = input.size(1);
-        for (long t : target.toLongArray()) {
+        MemorySegment ts = target.storage().segment();
+        long offset = target.storageOffset(), stride = target.dim() == 1 ? target.strides()[0] : 1;
+        for (int i = 0; i < target.size(0); i++) {   // read in place: no heap copy of the labels
+            long t = ts.getAtIndex(JAVA_LONG, offset + i * stride);
             if (t < 0 || t >= classes) throw new IndexOutOfBoundsException(op + ": target " + t + " is out of bounds for " + classes + " classes");
         }
     }

@@ -35,16 +35,16 @@ public final class MemoryBench {
         try (var data = MemoryScope.open("dataset", new BufferPool("dataset"))) {
             MemoryProfile.Data d = MemoryProfile.Data.random(4096, 784, 10, 0);
             BufferPool steadyPool = new BufferPool("training b1024");
-            MemoryProfile.Steps steady = MemoryProfile.run(mlp, d, 1024, 1024, 24, steadyPool);   // JIT-warm from ~step 10
+            MemoryProfile.Steps steady = MemoryProfile.run(mlp, d, 1024, 1024, 40, steadyPool);   // JIT-warm from ~step 20
             MemoryProfile.Steps full = MemoryProfile.run(mlp, d, 4096, 4096, 3, new BufferPool("training 1x4096"));
             MemoryProfile.Steps acc = MemoryProfile.run(mlp, d, 4096, 1024, 3, new BufferPool("training 4x1024"));
             MemoryProfile.Backward bw = MemoryProfile.backward(mlp, d, 1024, new BufferPool("training backward"));
             long fullPeak = full.peakBytes()[2], accPeak = acc.peakBytes()[2];
             r.put("model", "784-1024-1024-10 float32, SGD momentum 0.9");
             r.put("steady_native_allocs_per_step", steady.maxNativeAllocationsFrom(2));
-            r.put("heap_bytes_per_step", steady.medianHeapBytesFrom(14));
-            r.put("bytes_held_between_steps", steady.bytesInUseAfter()[23]);
-            r.put("peak_bytes_b1024", steady.peakBytes()[23]);
+            r.put("heap_bytes_per_step", steady.medianHeapBytesFrom(30));
+            r.put("bytes_held_between_steps", steady.bytesInUseAfter()[39]);
+            r.put("peak_bytes_b1024", steady.peakBytes()[39]);
             r.put("peak_bytes_full_batch", fullPeak);
             r.put("peak_bytes_accumulated", accPeak);
             r.put("accumulation_ratio", Math.round(1000.0 * accPeak / fullPeak) / 1000.0);
@@ -59,9 +59,9 @@ public final class MemoryBench {
             } else {
                 System.out.println("MLP training step memory, " + r.get("model") + " (pool statistics, one MemoryScope per step)");
                 row("native allocations per warm step (step 3 on, batch 1024)", Long.toString(steady.maxNativeAllocationsFrom(2)));
-                row("Java heap bytes per warm step (median, step 15 on)", String.format(Locale.ROOT, "%,d", steady.medianHeapBytesFrom(14)));
-                row("held between steps (parameters, gradients, momentum)", MemoryStats.formatBytes(steady.bytesInUseAfter()[23]));
-                row("peak in use, batch 1024", MemoryStats.formatBytes(steady.peakBytes()[23]));
+                row("Java heap bytes per warm step (median, step 31 on)", String.format(Locale.ROOT, "%,d", steady.medianHeapBytesFrom(30)));
+                row("held between steps (parameters, gradients, momentum)", MemoryStats.formatBytes(steady.bytesInUseAfter()[39]));
+                row("peak in use, batch 1024", MemoryStats.formatBytes(steady.peakBytes()[39]));
                 row("peak in use, 1 x 4096", MemoryStats.formatBytes(fullPeak));
                 row("peak in use, 4 x 1024 (accumulated)", MemoryStats.formatBytes(accPeak));
                 row("ratio accumulated / full", String.format(Locale.ROOT, "%.3f", (double) accPeak / fullPeak));
