@@ -23,6 +23,8 @@ import dev.panagrad.Tensor;
  * }
  *
  * forward runs with grad disabled; backward returns one gradient per input (null where none).
+ * Buffers that backward leases and does not return are temporaries: the engine gives them back to
+ * the pool as soon as backward returns, so keep nothing it made beyond the call.
  */
 public abstract class Function {
     protected abstract Tensor forward(Context ctx, Tensor... inputs);
