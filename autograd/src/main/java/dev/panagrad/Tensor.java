@@ -839,14 +839,15 @@ public final class Tensor {
     }
 
     private int[] keptShape(int[] dims, boolean keepdim) {
-        List<Integer> out = new ArrayList<>();
+        int[] out = new int[shape.length];
+        int n = 0;
         for (int i = 0; i < shape.length; i++) {
             boolean reduced = false;
             for (int d : dims) reduced |= d == i;
-            if (!reduced) out.add(shape[i]);
-            else if (keepdim) out.add(1);
+            if (!reduced) out[n++] = shape[i];
+            else if (keepdim) out[n++] = 1;
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     /** Moves the reduced dims last and makes the data contiguous: rows × cols, cols reduced. */
@@ -1584,7 +1585,7 @@ public final class Tensor {
             MemorySegment src = bc.segment().asSlice(bc.offset * x.dtype.byteSize(), rowBytes), dst = out.segment();
             for (int r = 0; r < rows; r++) MemorySegment.copy(src, 0, dst, r * rowBytes, rowBytes);
         }
-        mmInto(x, w.t(), out, b != null);
+        mmInto(x, w.transposeView(0, 1), out, b != null);   // a view for BLAS's transpose flag, not a graph op
         if (relu) Kernels.map(UnaryOp.RELU, out.dtype, out.segment(), 0, out.segment(), 0, out.numel());
         String name = relu ? "ReluBackward0" : b != null ? "AddmmBackward0" : "MmBackward0";
         out.record(name, new Tensor[] {x, w, b}, relu ? new Tensor[] {x, w, out} : new Tensor[] {x, w}, (n, g) -> {

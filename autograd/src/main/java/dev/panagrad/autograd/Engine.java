@@ -62,7 +62,7 @@ public final class Engine {
         private final IdentityHashMap<Storage, Boolean> owned = new IdentityHashMap<>();
 
         void own(List<Storage> made) {
-            for (Storage s : made) owned.put(s, Boolean.TRUE);
+            for (int i = 0; i < made.size(); i++) owned.put(made.get(i), Boolean.TRUE);
         }
 
         void use(Tensor t) {
@@ -112,7 +112,7 @@ public final class Engine {
         memory.use(seed);
         ArrayDeque<Node> ready = new ArrayDeque<>();
         ready.push(start);
-        List<Storage> consumed = new ArrayList<>();
+        ArrayList<Storage> consumed = new ArrayList<>(), made = new ArrayList<>();
         while (!ready.isEmpty()) {
             Node node = ready.pop();
             Tensor grad = buffers.remove(node);
@@ -124,7 +124,6 @@ public final class Engine {
                 for (Tensor t : node.retainers) t.accumulateRetainedGrad(grad);   // copies: never recorded below
             }
             int mark = AllocationLog.start();
-            List<Storage> made;
             try {
                 node.gradWritable = grad != null && memory.exclusive(grad.storage());
                 Tensor[] grads;
@@ -152,12 +151,13 @@ public final class Engine {
                     if (--dependencies.get(next)[0] == 0) ready.push(next);
                 }
             } finally {
-                made = AllocationLog.stop(mark);
+                AllocationLog.stop(mark, made);
             }
             if (!retainGraph) node.release();
             memory.own(made);
-            for (Storage s : made) memory.releaseIfDead(s);
-            for (Storage s : consumed) memory.releaseIfDead(s);
+            for (int i = 0; i < made.size(); i++) memory.releaseIfDead(made.get(i));
+            for (int i = 0; i < consumed.size(); i++) memory.releaseIfDead(consumed.get(i));
+            made.clear();
             consumed.clear();
         }
     }

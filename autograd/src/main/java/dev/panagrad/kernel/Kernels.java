@@ -23,8 +23,13 @@ public final class Kernels {
     public static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
             && !Boolean.getBoolean("panagrad.noVector");
 
-    /** Below this many elements the scalar loop wins (no vector setup; what a tiny-op graph is made of). */
-    private static final long VECTOR_MIN = 64;
+    /**
+     * Below this many elements the scalar loops run. Not for speed (a 1024-element add is ~1 µs either
+     * way) but for the JIT: a vector loop called with short arrays gets too few back-edges for C2 to
+     * compile it for thousands of calls, and until then (in C1) every lane is boxed: ~18 KB of heap
+     * per 1024-element add. Long loops reach C2 through on-stack replacement within a few calls.
+     */
+    private static final long VECTOR_MIN = 1 << 14;
 
     private static boolean vector(long n) { return VECTOR && n >= VECTOR_MIN; }
 
@@ -166,7 +171,8 @@ public final class Kernels {
     /** out[i] = op(x[i]) over n contiguous elements (same dtype, F32 or F64). */
     public static void map(UnaryOp op, DType t, MemorySegment x, long xo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && op == UnaryOp.RELU && vector(n)) {
-            Parallel.forBigRange(n, (from, to) -> VectorKernels.relu(x, xo + from, out, oo + from, to - from));
+            if (n < Parallel.BIG) VectorKernels.relu(x, xo, out, oo, n);
+            else Parallel.forBigRange(n, (from, to) -> VectorKernels.relu(x, xo + from, out, oo + from, to - from));
         } else if (t == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(x.getAtIndex(JAVA_FLOAT, xo + i)));
         } else {
@@ -178,7 +184,8 @@ public final class Kernels {
     public static void zip(BinaryOp op, DType at, MemorySegment a, long ao, DType bt, MemorySegment b, long bo,
                            DType ot, MemorySegment out, long oo, long n) {
         if (at == DType.F32 && bt == DType.F32 && ot == DType.F32 && vector(n) && isArithmetic(op)) {
-            Parallel.forBigRange(n, (from, to) -> VectorKernels.zip(op, a, ao + from, b, bo + from, out, oo + from, to - from));
+            if (n < Parallel.BIG) VectorKernels.zip(op, a, ao, b, bo, out, oo, n);
+            else Parallel.forBigRange(n, (from, to) -> VectorKernels.zip(op, a, ao + from, b, bo + from, out, oo + from, to - from));
         } else if (at == DType.F32 && bt == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) {
                 out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), b.getAtIndex(JAVA_FLOAT, bo + i)));
@@ -201,7 +208,8 @@ public final class Kernels {
         if (at == DType.F32 && ot == DType.F32 && isArithmetic(op)) {
             float fs = (float) s;
             if (vector(n)) {
-                Parallel.forBigRange(n, (from, to) -> VectorKernels.zipScalar(op, a, ao + from, fs, out, oo + from, to - from));
+                if (n < Parallel.BIG) VectorKernels.zipScalar(op, a, ao, fs, out, oo, n);
+                else Parallel.forBigRange(n, (from, to) -> VectorKernels.zipScalar(op, a, ao + from, fs, out, oo + from, to - from));
             } else {
                 for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, floatArithmetic(op, a.getAtIndex(JAVA_FLOAT, ao + i), fs));
             }
@@ -254,7 +262,8 @@ public final class Kernels {
     public static void sgdMomentum(MemorySegment p, long po, MemorySegment buf, long bo, MemorySegment d, long doff, double mu, double lr, long n) {
         float fmu = (float) mu, negLr = (float) -lr;
         if (vector(n)) {
-            Parallel.forRange(n, PARALLEL_GRAIN, 64, (from, to) -> VectorKernels.sgdMomentum(p, po + from, buf, bo + from, d, doff + from, fmu, negLr, to - from));
+            if (Parallel.threads() == 1 || n < 2 * PARALLEL_GRAIN) VectorKernels.sgdMomentum(p, po, buf, bo, d, doff, fmu, negLr, n);
+            else Parallel.forRange(n, PARALLEL_GRAIN, 64, (from, to) -> VectorKernels.sgdMomentum(p, po + from, buf, bo + from, d, doff + from, fmu, negLr, to - from));
             return;
         }
         for (long i = 0; i < n; i++) {
@@ -267,7 +276,8 @@ public final class Kernels {
     /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
     public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && vector(n)) {
-            Parallel.forBigRange(n, (from, to) -> VectorKernels.reluBackward(g, go + from, y, yo + from, out, oo + from, to - from));
+            if (n < Parallel.BIG) VectorKernels.reluBackward(g, go, y, yo, out, oo, n);
+            else Parallel.forBigRange(n, (from, to) -> VectorKernels.reluBackward(g, go + from, y, yo + from, out, oo + from, to - from));
         } else {
             for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) > 0 ? get(g, t, go + i) : 0);
         }

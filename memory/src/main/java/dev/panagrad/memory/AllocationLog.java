@@ -26,13 +26,19 @@ public final class AllocationLog {
 
     /** Stops the recording begun at {@code mark} and returns what it saw, oldest first. */
     public static List<Storage> stop(int mark) {
+        List<Storage> out = new ArrayList<>();
+        stop(mark, out);
+        return List.copyOf(out);
+    }
+
+    /** {@link #stop(int)}, adding what it saw to {@code into} (a list the caller reuses: no garbage per call). */
+    public static void stop(int mark, List<Storage> into) {
         AllocationLog log = CURRENT.get();
         if (log.depth == 0) throw new IllegalStateException("AllocationLog.stop without start");
         log.depth--;
-        List<Storage> tail = log.recorded.subList(mark, log.recorded.size());
-        List<Storage> out = List.copyOf(tail);
-        tail.clear();
-        return out;
+        ArrayList<Storage> r = log.recorded;
+        for (int i = mark; i < r.size(); i++) into.add(r.get(i));
+        while (r.size() > mark) r.remove(r.size() - 1);
     }
 
     static void record(Storage s) {
