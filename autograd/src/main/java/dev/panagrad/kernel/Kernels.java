@@ -323,7 +323,9 @@ public final class Kernels {
                                   DType ot, MemorySegment out, long oo, MemorySegment idx) {
         for (long r = 0; r < rows; r++) {
             long base = xo + r * cols;
-            if (op == Reduce.SUM) {
+            if (op == Reduce.SUM && t == DType.F32 && vector(cols)) {
+                set(out, ot, oo + r, VectorKernels.sum(x, base, cols));
+            } else if (op == Reduce.SUM) {
                 double acc = 0;
                 for (long c = 0; c < cols; c++) acc += get(x, t, base + c);
                 set(out, ot, oo + r, acc);

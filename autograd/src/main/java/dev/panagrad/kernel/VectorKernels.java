@@ -56,6 +56,7 @@ final class VectorKernels {
         addScaled(o, 0, b, 0, 0.5f, 67);
         sgdMomentum(o, 0, a, 0, b, 0, 0.9f, -0.1f, 67);
         sumRows(a, 0, 1, 67, o, 0);
+        sum(a, 0, 67);
     }
 
     private static FloatVector load(MemorySegment s, long i) {
@@ -156,6 +157,29 @@ final class VectorKernels {
             buf.setAtIndex(JAVA_FLOAT, bo + i, b);
             p.setAtIndex(JAVA_FLOAT, po + i, p.getAtIndex(JAVA_FLOAT, po + i) + b * negLr);
         }
+    }
+
+    /**
+     * Σ a[i] over n floats: four vector accumulators in float over blocks of 4096 elements, each block's
+     * total added up in double (a block sum rounds ~64 times per lane, not n times).
+     */
+    static double sum(MemorySegment a, long ao, long n) {
+        double total = 0;
+        long i = 0;
+        for (long block = 4096; i + L * 4 <= n; ) {
+            long end = Math.min(n - L * 4 + 1, i + block);
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (; i < end; i += 4L * L) {
+                s0 = s0.add(load(a, ao + i));
+                s1 = s1.add(load(a, ao + i + L));
+                s2 = s2.add(load(a, ao + i + 2L * L));
+                s3 = s3.add(load(a, ao + i + 3L * L));
+            }
+            total += (double) s0.reduceLanes(VectorOperators.ADD) + s1.reduceLanes(VectorOperators.ADD)
+                    + (double) s2.reduceLanes(VectorOperators.ADD) + s3.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) total += a.getAtIndex(JAVA_FLOAT, ao + i);
+        return total;
     }
 
     /** a += (float) (alpha · b), then rounded: {@code a.add_(b, alpha=alpha)}. */

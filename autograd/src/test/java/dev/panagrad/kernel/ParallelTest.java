@@ -57,10 +57,15 @@ class ParallelTest {
         Tensor a = g.randn(DType.F32, n), b = g.randn(DType.F32, n);
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         float[] sum = a.add(b).toFloatArray(), relu = a.relu().toFloatArray(), scaled = a.mul(0.5).toFloatArray();
+        double total = 0;
         for (int i = 0; i < n; i += 1) {
             assertEquals(x[i] + y[i], sum[i], "add " + i);
             assertEquals(x[i] > 0 ? x[i] : 0f, relu[i], "relu " + i);
             assertEquals(x[i] * 0.5f, scaled[i], "mul " + i);
+            total += x[i];
         }
+        // the vector sum (float blocks, double total) against a plain double sum
+        assertEquals(total, a.sum().item(), 1e-6 * n);
+        assertEquals((float) total, (float) a.sum().item(), Math.ulp((float) total) * 64);
     }
 }
