@@ -93,6 +93,9 @@ class GradCheckTest {
                 Arguments.of("cat", (Op) in -> Tensor.cat(1, in[0], in[1]), new Tensor[] {transposed(), any(3, 2)}),
                 Arguments.of("stack", (Op) in -> Tensor.stack(1, in[0], in[1]), new Tensor[] {sliced(), expanded()}),
                 Arguments.of("clone, contiguous", (Op) in -> in[0].contiguous().clone(), new Tensor[] {transposed()}),
+                Arguments.of("linear (x·Wᵀ + b, fused)", (Op) in -> Tensor.linear(in[0], in[1], in[2], false), new Tensor[] {any(5, 4), any(3, 4), any(3)}),
+                Arguments.of("linear + relu, transposed x and W", (Op) in -> Tensor.linear(in[0], in[1], in[2], true), new Tensor[] {transposed(), transposed(), any(3)}),
+                Arguments.of("linear without bias, relu", (Op) in -> Tensor.linear(in[0], in[1], null, true), new Tensor[] {sliced(), leafOf(any(4, 2).t())}),
                 Arguments.of("cross entropy", (Op) in -> Functional.crossEntropy(in[0], Tensor.fromArray(new long[] {1, 0, 3}, 3)), new Tensor[] {sliced()}),
                 Arguments.of("mse", (Op) in -> Functional.mseLoss(in[0], in[1]), new Tensor[] {transposed(), sliced()}));
     }

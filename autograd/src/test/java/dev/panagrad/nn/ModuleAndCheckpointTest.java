@@ -48,6 +48,24 @@ class ModuleAndCheckpointTest {
     }
 
     @Test
+    void fusedLinearReluMatchesTheOpsItReplaces() {
+        Sequential m = mlp(6, 5, 3, 4);
+        Tensor x = new Generator(9).randn(DType.F32, 7, 6);
+        Tensor out = m.forward(x);
+        assertEquals("AddmmBackward0", out.gradFn().name());
+        assertEquals("ReluBackward0", out.gradFn().nextFunctions().get(0).name());   // Linear + ReLU as one node
+        out.pow(2).sum().backward();
+
+        List<Tensor> p = m.parameters(), q = new java.util.ArrayList<>();
+        for (Tensor t : p) q.add(t.detach().clone().requiresGrad(true));
+        Tensor h = x.matmul(q.get(0).t()).add(q.get(1)).relu();
+        Tensor ref = h.matmul(q.get(2).t()).add(q.get(3));
+        ref.pow(2).sum().backward();
+        assertArrayEquals(ref.toFloatArray(), out.toFloatArray(), 1e-5f);
+        for (int i = 0; i < p.size(); i++) assertArrayEquals(q.get(i).grad().toFloatArray(), p.get(i).grad().toFloatArray(), 1e-4f, "grad " + i);
+    }
+
+    @Test
     void zeroGradKeepsBuffersAndToNoneDrops() {
         Sequential m = mlp(3, 4, 2, 2);
         m.forward(Tensor.ones(2, 3)).sum().backward();
