@@ -173,6 +173,9 @@ public final class Kernels {
         if (t == DType.F32 && op == UnaryOp.RELU && vector(n)) {
             if (n < Parallel.BIG) VectorKernels.relu(x, xo, out, oo, n);
             else Parallel.forBigRange(n, (from, to) -> VectorKernels.relu(x, xo + from, out, oo + from, to - from));
+        } else if (t == DType.F32 && vector(n) && VectorKernels.supports(op)) {
+            if (n < Parallel.BIG) VectorKernels.map(op, x, xo, out, oo, n);
+            else Parallel.forBigRange(n, (from, to) -> VectorKernels.map(op, x, xo + from, out, oo + from, to - from));
         } else if (t == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(x.getAtIndex(JAVA_FLOAT, xo + i)));
         } else {

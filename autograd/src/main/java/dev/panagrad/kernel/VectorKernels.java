@@ -51,6 +51,7 @@ final class VectorKernels {
             zipScalar(op, a, 0, 1f, o, 0, 67);
         }
         relu(a, 0, o, 0, 67);
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SQRT, UnaryOp.NEG, UnaryOp.ABS}) map(op, a, 0, o, 0, 67);
         reluBackward(a, 0, b, 0, o, 0, 67);
         addRowRelu(a, 0, b, 0, o, 0, 67, 67);
         addScaled(o, 0, b, 0, 0.5f, 67);
@@ -96,6 +97,32 @@ final class VectorKernels {
     }
 
     private static float scalar(BinaryOp op, float x, float y) { return Kernels.floatArithmetic(op, x, y); }
+
+    static boolean supports(UnaryOp op) {
+        return switch (op) {
+            case EXP, LOG, TANH, SQRT, NEG, ABS -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * out = op(a). SQRT, NEG and ABS are exact; EXP, LOG and TANH use the JDK's vector math (SVML on
+     * x86), within 1 ulp of {@code (float) Math.exp(x)} and the like, where the scalar loop rounds the
+     * double result.
+     */
+    static void map(UnaryOp op, MemorySegment a, long ao, MemorySegment out, long oo, long n) {
+        long i = 0, bound = n - L;
+        switch (op) {
+            case EXP -> { for (; i <= bound; i += L) load(a, ao + i).lanewise(VectorOperators.EXP).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case LOG -> { for (; i <= bound; i += L) load(a, ao + i).lanewise(VectorOperators.LOG).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case TANH -> { for (; i <= bound; i += L) load(a, ao + i).lanewise(VectorOperators.TANH).intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case SQRT -> { for (; i <= bound; i += L) load(a, ao + i).sqrt().intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case NEG -> { for (; i <= bound; i += L) load(a, ao + i).neg().intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            case ABS -> { for (; i <= bound; i += L) load(a, ao + i).abs().intoMemorySegment(out, (oo + i) * 4, NATIVE); }
+            default -> throw new IllegalArgumentException(op.name());
+        }
+        for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i)));
+    }
 
     /** out = x > 0 ? x : (NaN ? x : 0): {@link UnaryOp#RELU}. */
     static void relu(MemorySegment a, long ao, MemorySegment out, long oo, long n) {

@@ -64,6 +64,14 @@ class ParallelTest {
             assertEquals(x[i] * 0.5f, scaled[i], "mul " + i);
             total += x[i];
         }
+        // vector math: exact where IEEE says so, within 2 ulp of the rounded double result otherwise
+        float[] exp = a.exp().toFloatArray(), sqrt = a.abs().sqrt().toFloatArray(), tanh = a.tanh().toFloatArray(), neg = a.neg().toFloatArray();
+        for (int i = 0; i < n; i += 3) {
+            assertEquals((float) Math.exp(x[i]), exp[i], 2 * Math.ulp((float) Math.exp(x[i])), "exp " + x[i]);
+            assertEquals((float) Math.tanh(x[i]), tanh[i], 2 * Math.ulp((float) Math.tanh(x[i])), "tanh " + x[i]);
+            assertEquals((float) Math.sqrt(Math.abs(x[i])), sqrt[i], "sqrt " + x[i]);
+            assertEquals(-x[i], neg[i], "neg " + x[i]);
+        }
         // the vector sum (float blocks, double total) against a plain double sum
         assertEquals(total, a.sum().item(), 1e-6 * n);
         assertEquals((float) total, (float) a.sum().item(), Math.ulp((float) total) * 64);
