@@ -33,8 +33,12 @@ def blas_core():
 
 
 def median_ms(fn, warmup, runs):
-    for _ in range(warmup):
+    # at least `warmup` runs and at least 3 s, as the Java side warms up
+    until = time.perf_counter() + 3.0
+    done = 0
+    while done < warmup or time.perf_counter() < until:
         fn()
+        done += 1
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
