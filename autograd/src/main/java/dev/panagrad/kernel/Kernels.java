@@ -286,20 +286,6 @@ public final class Kernels {
         }
     }
 
-    /** out = relu(a + b) with b [cols] added to every row of a contiguous a [n / cols, cols]. */
-    public static void addRowRelu(DType t, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, long n, long cols) {
-        if (t == DType.F32 && vector(n)) {
-            VectorKernels.addRowRelu(a, ao, b, bo, out, oo, n, cols);
-            return;
-        }
-        for (long r = 0; r < n; r += cols) {
-            for (long j = 0; j < cols; j++) {
-                double x = t == DType.F32 ? (double) ((float) get(a, t, ao + r + j) + (float) get(b, t, bo + j)) : get(a, t, ao + r + j) + get(b, t, bo + j);
-                set(out, t, oo + r + j, UnaryOp.RELU.apply(x));
-            }
-        }
-    }
-
     /** out[j] = Σ_r a[r, j] over a contiguous [rows, cols] block (float32: float partial sums, double total). */
     public static void sumRows(DType t, MemorySegment a, long ao, long rows, int cols, MemorySegment out, long oo) {
         if (t == DType.F32 && vector(rows * cols)) {

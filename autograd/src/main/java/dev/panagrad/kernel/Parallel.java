@@ -64,8 +64,7 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        int saved = threads;
-        forRange(n, BIG / 2, 64, body, Math.max(saved, cores));
+        forRange(n, BIG / 2, 64, body, Math.max(threads, cores));
     }
 
     /**

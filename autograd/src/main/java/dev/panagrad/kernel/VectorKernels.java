@@ -53,7 +53,6 @@ final class VectorKernels {
         relu(a, 0, o, 0, 67);
         for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.LOG, UnaryOp.TANH, UnaryOp.SQRT, UnaryOp.NEG, UnaryOp.ABS}) map(op, a, 0, o, 0, 67);
         reluBackward(a, 0, b, 0, o, 0, 67);
-        addRowRelu(a, 0, b, 0, o, 0, 67, 67);
         addScaled(o, 0, b, 0, 0.5f, 67);
         sgdMomentum(o, 0, a, 0, b, 0, 0.9f, -0.1f, 67);
         sumRows(a, 0, 1, 67, o, 0);
@@ -148,23 +147,6 @@ final class VectorKernels {
             zero.blend(load(g, go + i), pass).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, y.getAtIndex(JAVA_FLOAT, yo + i) > 0 ? g.getAtIndex(JAVA_FLOAT, go + i) : 0f);
-    }
-
-    /** out = max(a + b[j], 0) over rows of a [n / cols, cols], b [cols]: a bias add and relu in one pass. */
-    static void addRowRelu(MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment out, long oo, long n, long cols) {
-        FloatVector zero = FloatVector.zero(S);
-        for (long r = 0; r < n; r += cols) {
-            long j = 0;
-            for (long bound = cols - L; j <= bound; j += L) {
-                FloatVector x = load(a, ao + r + j).add(load(b, bo + j));
-                VectorMask<Float> keep = x.compare(VectorOperators.GT, 0f).or(x.test(VectorOperators.IS_NAN));
-                zero.blend(x, keep).intoMemorySegment(out, (oo + r + j) * 4, NATIVE);
-            }
-            for (; j < cols; j++) {
-                float x = a.getAtIndex(JAVA_FLOAT, ao + r + j) + b.getAtIndex(JAVA_FLOAT, bo + j);
-                out.setAtIndex(JAVA_FLOAT, oo + r + j, x > 0 || x != x ? x : 0f);
-            }
-        }
     }
 
     /**

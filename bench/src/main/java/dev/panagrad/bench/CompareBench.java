@@ -178,14 +178,24 @@ public final class CompareBench {
     }
 
     private static JsonObject runPeer(boolean quick, String torchThreads, String blasThreads) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", Path.of("bench", "peers", "pytorch", "peer.py").toString(), "--threads", torchThreads));
-        if (quick) cmd.add("--quick");
+        List<String> args = new ArrayList<>(List.of("--threads", torchThreads));
+        if (quick) args.add("--quick");
+        return runPeerScript("peer.py", blasThreads, args);
+    }
+
+    /**
+     * Runs {@code bench/peers/pytorch/SCRIPT args} under /usr/bin/python3 with OPENBLAS_NUM_THREADS set,
+     * and parses the JSON object on the last line of its output.
+     */
+    static JsonObject runPeerScript(String script, String blasThreads, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", Path.of("bench", "peers", "pytorch", script).toString()));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("OPENBLAS_NUM_THREADS", blasThreads);
         Process p = pb.start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IOException("the PyTorch peer failed (exit " + p.exitValue() + "): " + stdout);
+            throw new IOException("the PyTorch peer " + script + " failed (exit " + p.exitValue() + "): " + stdout);
         }
         String last = stdout.strip().lines().reduce((a, b) -> b).orElse("");
         return JsonParser.parseString(last).getAsJsonObject();

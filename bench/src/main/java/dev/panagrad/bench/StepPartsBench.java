@@ -1,21 +1,11 @@
 package dev.panagrad.bench;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
-import dev.panagrad.memory.DType;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.nn.Functional;
-import dev.panagrad.nn.Linear;
-import dev.panagrad.nn.ReLU;
-import dev.panagrad.nn.Sequential;
-import dev.panagrad.optim.SGD;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code ./panagrad bench parts [BATCH]}: where the MLP step's time goes, by part (zero_grad, forward
@@ -27,13 +17,11 @@ public final class StepPartsBench {
 
     public static void main(String[] args) throws Exception {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
-        Generator g = new Generator(0);
         double[][] t = new double[5][200];
-        try (var life = MemoryScope.open("model")) {
-            var model = new Sequential(new Linear(784, 1024, true, DType.F32, g), new ReLU(), new Linear(1024, 1024, true, DType.F32, g),
-                    new ReLU(), new Linear(1024, 10, true, DType.F32, g));
-            var opt = new SGD(model.parameters(), 0.01, 0.9, 0, 0, false);
-            Tensor x = g.randn(DType.F32, batch, 784), y = g.randint(0, 10, batch);
+        try (var w = new Workloads.MlpStep(batch)) {
+            var model = w.model;
+            var opt = w.optimizer;
+            Tensor x = w.x, y = w.y;
             for (int i = 0; i < 200; i++) {
                 long t0 = System.nanoTime(), t1, t2, t3, t4;
                 try (var step = MemoryScope.open("step")) {
@@ -54,13 +42,7 @@ public final class StepPartsBench {
         System.out.printf(Locale.ROOT, "batch %d, ms (medians of steps 101-200)%n%-10s %9s %9s %9s %9s %9s%n", batch, "", "zero_grad", "forward", "backward", "step", "close");
         System.out.printf(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9.2f%n", "panagrad", med(t[0]), med(t[1]), med(t[2]), med(t[3]), med(t[4]));
         if (CompareBench.torchAvailable()) {
-            ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", Path.of("bench", "peers", "pytorch", "parts.py").toString(), Integer.toString(batch))
-                    .redirectError(ProcessBuilder.Redirect.INHERIT);
-            pb.environment().put("OPENBLAS_NUM_THREADS", "2");
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IllegalStateException("parts.py failed: " + out);
-            JsonObject r = JsonParser.parseString(out.lines().reduce((a, b) -> b).orElse("")).getAsJsonObject();
+            JsonObject r = CompareBench.runPeerScript("parts.py", "2", java.util.List.of(Integer.toString(batch)));
             System.out.printf(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9s%n", "pytorch", r.get("zero").getAsDouble(), r.get("forward").getAsDouble(),
                     r.get("backward").getAsDouble(), r.get("step").getAsDouble(), "-");
         } else {

@@ -20,9 +20,9 @@ public final class Workloads {
     /** MLP 784-1024-1024-10, ReLU, cross-entropy, SGD momentum 0.9, on one fixed batch. */
     public static final class MlpStep implements AutoCloseable {
         private final MemoryScope lifetime = MemoryScope.open("mlp-step model");
-        private final Sequential model;
-        private final SGD optimizer;
-        private final Tensor x, y;
+        final Sequential model;   // package-private: StepPartsBench times the same step by part
+        final SGD optimizer;
+        final Tensor x, y;
 
         public MlpStep(int batch) {
             Generator g = new Generator(0);
