@@ -102,7 +102,7 @@ public final class Tensor {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
         Tensor t = empty(dtype, shape);
-        MemorySegment s = t.storage.segment();
+        MemorySegment s = t.storage.kernelSegment();
         for (int i = 0; i < values.length; i++) Kernels.set(s, dtype, i, values[i]);
         return t;
     }
@@ -112,7 +112,7 @@ public final class Tensor {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
         Tensor t = empty(DType.F32, shape);
-        MemorySegment.copy(values, 0, t.storage.segment(), JAVA_FLOAT, 0, values.length);
+        MemorySegment.copy(values, 0, t.storage.kernelSegment(), JAVA_FLOAT, 0, values.length);
         return t;
     }
 
@@ -121,7 +121,7 @@ public final class Tensor {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
         Tensor t = empty(DType.I64, shape);
-        MemorySegment.copy(values, 0, t.storage.segment(), JAVA_LONG, 0, values.length);
+        MemorySegment.copy(values, 0, t.storage.kernelSegment(), JAVA_LONG, 0, values.length);
         return t;
     }
 
@@ -129,13 +129,13 @@ public final class Tensor {
     public static Tensor fromArrayRange(long[] values, int from, int to) {
         java.util.Objects.checkFromToIndex(from, to, values.length);
         Tensor t = empty(DType.I64, to - from);
-        MemorySegment.copy(values, from, t.storage.segment(), JAVA_LONG, 0, to - from);
+        MemorySegment.copy(values, from, t.storage.kernelSegment(), JAVA_LONG, 0, to - from);
         return t;
     }
 
     public static Tensor full(DType dtype, double value, int... shape) {
         Tensor t = empty(dtype, shape);
-        Kernels.fill(t.storage.segment(), dtype, 0, t.numel(), value);
+        Kernels.fill(t.storage.kernelSegment(), dtype, 0, t.numel(), value);
         return t;
     }
 
@@ -173,7 +173,7 @@ public final class Tensor {
         if (n < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
         boolean whole = start == Math.rint(start) && step == Math.rint(step) && end == Math.rint(end);
         Tensor t = empty(whole ? DType.I64 : DType.F32, Math.toIntExact(n));
-        for (long i = 0; i < n; i++) Kernels.set(t.storage.segment(), t.dtype, i, start + i * step);
+        for (long i = 0; i < n; i++) Kernels.set(t.storage.kernelSegment(), t.dtype, i, start + i * step);
         return t;
     }
 
@@ -224,7 +224,7 @@ public final class Tensor {
         return true;
     }
 
-    MemorySegment segment() { return storage.segment(); }
+    MemorySegment segment() { return storage.kernelSegment(); }
 
     /** The one value of a one-element tensor. */
     public double item() {

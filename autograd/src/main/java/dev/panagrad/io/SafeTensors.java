@@ -88,7 +88,7 @@ public final class SafeTensors {
                 writeFully(ch, head);
                 for (Tensor t : contiguous.values()) {
                     long bytes = t.numel() * t.dtype().byteSize();
-                    MemorySegment seg = t.storage().segment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
+                    MemorySegment seg = t.storage().kernelSegment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
                     writeFully(ch, seg.asByteBuffer());
                 }
                 ch.force(true);
@@ -140,7 +140,7 @@ public final class SafeTensors {
                 }
                 expectedEnd = Math.max(expectedEnd, entry.end());
                 Tensor t = Tensor.empty(entry.dtype(), entry.shape());
-                if (bytes > 0) readFully(ch, t.storage().segment().asSlice(0, bytes).asByteBuffer(), dataStart + entry.begin(), file);
+                if (bytes > 0) readFully(ch, t.storage().kernelSegment().asSlice(0, bytes).asByteBuffer(), dataStart + entry.begin(), file);
                 tensors.put(name, t);
             }
             if (expectedEnd != dataSize) throw corrupt(file, "the tensors cover " + expectedEnd + " data bytes but the file holds " + dataSize);

@@ -53,7 +53,7 @@ public final class Functional {
         Tensor t = target.isContiguous() ? target : target.contiguous();
         int rows = x.size(0), cols = x.size(1);
         DType dt = x.dtype();
-        MemorySegment xs = x.storage().segment(), ts = t.storage().segment();
+        MemorySegment xs = x.storage().kernelSegment(), ts = t.storage().kernelSegment();
         long xo = x.storageOffset(), to = t.storageOffset();
         double total = 0;
         for (int r = 0; r < rows; r++) {
@@ -71,7 +71,7 @@ public final class Functional {
             Tensor sx = n.saved(0), st = n.saved(1);
             double gs = g.item() * scale;
             Tensor grad = Tensor.empty(dt, rows, cols);
-            MemorySegment in = sx.storage().segment(), lab = st.storage().segment(), gout = grad.storage().segment();
+            MemorySegment in = sx.storage().kernelSegment(), lab = st.storage().kernelSegment(), gout = grad.storage().kernelSegment();
             long io = sx.storageOffset(), lo = st.storageOffset();
             for (int r = 0; r < rows; r++) {
                 long row = io + (long) r * cols, orow = (long) r * cols;
@@ -96,7 +96,7 @@ public final class Functional {
             throw new IllegalArgumentException(op + ": expected target of shape [" + input.size(0) + "], got " + Shape.str(target.shape()));
         }
         int classes = input.size(1);
-        MemorySegment ts = target.storage().segment();
+        MemorySegment ts = target.storage().kernelSegment();
         long offset = target.storageOffset(), stride = target.dim() == 1 ? target.strides()[0] : 1;
         for (int i = 0; i < target.size(0); i++) {   // read in place: no heap copy of the labels
             long t = ts.getAtIndex(JAVA_LONG, offset + i * stride);

@@ -50,13 +50,13 @@ public class MatmulBench {
         Generator g = new Generator(n);
         a = g.randn(DType.F32, n, n);
         b = g.randn(DType.F32, n, n);
-        sa = a.storage().segment();
-        sb = b.storage().segment();
+        sa = a.storage().kernelSegment();
+        sb = b.storage().kernelSegment();
         sc = Storage.allocate(4L * n * n, "bench C").segment();
         // the two paths agree
         OpenBlas.get().sgemm(false, false, n, n, n, 1f, sa, n, sb, n, 0f, sc, n);
         try (var s = MemoryScope.open("check")) {
-            MemorySegment viaTensor = a.matmul(b).storage().segment();
+            MemorySegment viaTensor = a.matmul(b).storage().kernelSegment();
             for (long i = 0; i < (long) n * n; i += 997) {
                 if (viaTensor.getAtIndex(JAVA_FLOAT, i) != sc.getAtIndex(JAVA_FLOAT, i)) throw new IllegalStateException("tensor and bridge disagree at " + i);
             }

@@ -23,6 +23,19 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A pool may have a byte budget ({@link #setBudgetBytes}); a lease that would take the bytes in
  * use over it throws {@link MemoryBudgetExceededException}, naming the largest holders.
+ *
+ * <p>Leases made outside any {@link MemoryScope} go back when the garbage collector finds their
+ * Storage unreachable, and the collector knows nothing of native bytes. So when the bytes in use
+ * pass a soft limit ({@link #setGcSoftLimitBytes}, 256 MiB unless the system property
+ * {@code panagrad.gcSoftLimitBytes} says otherwise; then twice what was in use after the last such
+ * collection), or a lease would pass the budget, the pool asks for a collection
+ * ({@code System.gc()}) and waits briefly for the unreachable leases to come back before it
+ * allocates more or gives up, as the JDK does for direct buffers.
+ *
+ * <p>Safety: a block's memory is freed ({@link #trim()}) only while no open arena can reach it,
+ * and a released block is reused only once every segment handed out for it has stopped working,
+ * so no segment Panagrad made reads another lease's bytes after its own lease ended or touches
+ * freed memory.
  */
 public final class BufferPool {
     /** Every buffer's address is a multiple of this: one cache line, the widest AVX-512 load. */
@@ -40,6 +53,10 @@ public final class BufferPool {
     private final LongAdder poolHits = new LongAdder();
     private final LongAdder releases = new LongAdder();
     private volatile long budgetBytes = Long.MAX_VALUE;
+    private volatile long gcSoftLimitBytes = Long.getLong("panagrad.gcSoftLimitBytes", 256L << 20);
+    private volatile long nextCollectionAt = gcSoftLimitBytes;
+    private final LongAdder collections = new LongAdder();
+    private final Object collecting = new Object();
 
     public BufferPool(String name) {
         this.name = name;
@@ -76,7 +93,10 @@ public final class BufferPool {
 
     private Storage allocate(long byteSize, String tag, MemoryScope owner) {
         if (byteSize < 0) throw new IllegalArgumentException("pool '" + name + "': negative byte size " + byteSize);
+        if (owner != null) owner.checkOpen();
+        Quarantine.retry();
         long classBytes = sizeClass(byteSize);
+        if (bytesInUse.get() + classBytes > nextCollectionAt) collectGarbage(classBytes, false);
         reserveInUse(classBytes, byteSize, tag);
         Lease.Block block = pollFree(classBytes);
         if (block == null) {
@@ -91,7 +111,12 @@ public final class BufferPool {
         }
         Lease lease = new Lease(this, block, byteSize, tag);
         live.add(lease);
-        return new Storage(lease, owner);
+        try {
+            return new Storage(lease, owner);
+        } catch (RuntimeException e) {   // the owner closed meanwhile: nothing may stay leased
+            lease.release("a failed lease");
+            throw e;
+        }
     }
 
     /** The size class a request of {@code byteSize} bytes is served from. */
@@ -110,12 +135,21 @@ public final class BufferPool {
         long budget = budgetBytes;
         if (inUse > budget) {
             bytesInUse.addAndGet(-classBytes);
+            collectGarbage(classBytes, true);   // unreachable unscoped leases may hold the bytes
+            inUse = bytesInUse.addAndGet(classBytes);
+        }
+        if (inUse > budget) {
+            bytesInUse.addAndGet(-classBytes);
             long before = inUse - classBytes;
+            long unscoped = 0;
+            for (Lease l : live) if (l.scope == null && l.releasedBy == null) unscoped += l.block.classBytes;
             throw new MemoryBudgetExceededException(
                     "pool '" + name + "': cannot lease " + MemoryStats.formatBytes(classBytes) + " for '" + tag
                             + "' (" + byteSize + " bytes asked): the budget is " + MemoryStats.formatBytes(budget)
                             + " and " + MemoryStats.formatBytes(before) + " are in use by " + live.size()
-                            + " leases. Largest holders: " + describeHolders(5)
+                            + " leases" + (unscoped == 0 ? "" : ", " + MemoryStats.formatBytes(unscoped)
+                                + " of them by leases made outside any MemoryScope that were still reachable after a garbage collection")
+                            + ". Largest holders: " + describeHolders(5)
                             + ". Free or scope what you hold, use smaller (micro-)batches, or raise the budget.",
                     byteSize, budget, before);
         }
@@ -142,10 +176,61 @@ public final class BufferPool {
         return new Lease.Block(arena, segment, classBytes);
     }
 
-    /** Takes a released lease's block back onto its free list. */
+    /**
+     * Asks the garbage collector for unreachable unscoped leases and waits for them to come back:
+     * until the lease of {@code classBytes} fits the budget ({@code forBudget}) or releases stop
+     * arriving, at most about a quarter of a second.
+     */
+    private void collectGarbage(long classBytes, boolean forBudget) {
+        synchronized (collecting) {
+            if (!forBudget && bytesInUse.get() + classBytes <= nextCollectionAt) return;   // another thread just did
+            collections.increment();
+            System.gc();
+            long seen = releases.sum();
+            for (int i = 0, ms = 1; i < 8; i++, ms *= 2) {
+                Quarantine.retry();
+                if (forBudget && bytesInUse.get() + classBytes <= budgetBytes) break;
+                try {
+                    Thread.sleep(ms);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                long now = releases.sum();
+                if (!forBudget && now == seen && i >= 2) break;   // the collector's releases have stopped arriving
+                seen = now;
+            }
+            nextCollectionAt = Math.max(gcSoftLimitBytes, 2 * bytesInUse.get());
+        }
+    }
+
+    /**
+     * Sets the bytes in use past which a lease first asks the garbage collector for unreachable
+     * unscoped leases (then at twice what was left in use). Scoped code never needs it.
+     */
+    public void setGcSoftLimitBytes(long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("pool '" + name + "': GC soft limit must be positive, got " + bytes);
+        gcSoftLimitBytes = bytes;
+        nextCollectionAt = bytes;
+    }
+
+    /** How many times this pool asked the garbage collector for unscoped leases. */
+    public long garbageCollections() { return collections.sum(); }
+
+    /**
+     * A released lease's block goes back to its free list, once the segment handed out for it (if
+     * any) has stopped working; until then it waits in the quarantine, counted as in use.
+     */
     void giveBack(Lease lease) {
+        java.lang.foreign.Arena exposure = lease.endExposure();
+        if (exposure == null) takeBack(lease);
+        else Quarantine.closeThenReturn(List.of(exposure), List.of(lease.block), List.of(lease));
+    }
+
+    /** Puts a released lease's block on its free list: every segment over it has stopped working. */
+    void takeBack(Lease lease) {
         live.remove(lease);
-        long classBytes = lease.block.classBytes();
+        long classBytes = lease.block.classBytes;
         ArrayDeque<Lease.Block> list = free.computeIfAbsent(classBytes, k -> new ArrayDeque<>());
         synchronized (list) {
             list.addLast(lease.block);
@@ -156,16 +241,16 @@ public final class BufferPool {
 
     /** Frees every cached (not leased) buffer back to the OS. Returns the bytes freed. */
     public long trim() {
+        Quarantine.retry();
         long freed = 0;
         for (ArrayDeque<Lease.Block> list : free.values()) {
-            List<Lease.Block> drained;
+            List<Lease.Block> drained = new ArrayList<>();
             synchronized (list) {
-                drained = new ArrayList<>(list);
-                list.clear();
+                list.removeIf(b -> !b.isAliased() && drained.add(b));   // an aliased block stays: some open arena still reaches it
             }
             for (Lease.Block block : drained) {
-                block.arena().close();
-                freed += block.classBytes();
+                block.arena.close();
+                freed += block.classBytes;
             }
         }
         bytesReserved.addAndGet(-freed);
@@ -184,6 +269,7 @@ public final class BufferPool {
     public void resetPeak() { peakBytesInUse.set(bytesInUse.get()); }
 
     public MemoryStats stats() {
+        Quarantine.retry();
         return new MemoryStats(bytesInUse.get(), peakBytesInUse.get(), bytesReserved.get(),
                 nativeAllocations.sum(), poolHits.sum(), releases.sum(), live.size());
     }
@@ -202,7 +288,7 @@ public final class BufferPool {
         Map<Key, long[]> totals = new HashMap<>();   // bytes, leases
         for (Lease lease : live) {
             long[] t = totals.computeIfAbsent(new Key(lease.tag, lease.owner()), k -> new long[2]);
-            t[0] += lease.block.classBytes();
+            t[0] += lease.block.classBytes;
             t[1]++;
         }
         List<Holder> holders = new ArrayList<>();

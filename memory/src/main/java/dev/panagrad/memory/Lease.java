@@ -4,15 +4,44 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One lease of a pooled block: the pool's side of a {@link Storage}. It holds no reference to the
- * Storage, so it can be a Cleaner action, and the pool can list live leases without keeping their
+ * Storage, so it can be a cleanup action, and the pool can list live leases without keeping their
  * tensors reachable.
  */
-final class Lease implements Runnable {
-    /** A natively allocated, 64-byte aligned buffer of one size class; freed only by {@link BufferPool#trim()}. */
-    record Block(Arena arena, MemorySegment segment, long classBytes) {}
+final class Lease {
+    /**
+     * A natively allocated, 64-byte aligned buffer of one size class. Its memory is freed only by
+     * {@link BufferPool#trim()}, and only while no open arena but its own has segments over it
+     * ({@link #aliases}): so no segment the project made can ever reach freed memory.
+     */
+    static final class Block {
+        final Arena arena;
+        final MemorySegment segment;
+        final long classBytes;
+        /** Open arenas other than {@link #arena} with segments over this block (scopes, exposures, implicit arenas). */
+        private final AtomicInteger aliases = new AtomicInteger();
+
+        Block(Arena arena, MemorySegment segment, long classBytes) {
+            this.arena = arena;
+            this.segment = segment;
+            this.classBytes = classBytes;
+        }
+
+        /** A segment over the first {@code byteSize} bytes, bound to {@code owner}; counted until {@link #unalias()}. */
+        MemorySegment alias(long byteSize, Arena owner, java.util.function.Consumer<MemorySegment> cleanup) {
+            aliases.incrementAndGet();
+            return MemorySegment.ofAddress(segment.address()).reinterpret(byteSize, owner, cleanup);
+        }
+
+        /** One aliasing arena was closed. */
+        void unalias() { aliases.decrementAndGet(); }
+
+        /** True while some open arena other than its own can still reach the memory. */
+        boolean isAliased() { return aliases.get() > 0; }
+    }
 
     private static final VarHandle RELEASED_BY;
     static {
@@ -27,10 +56,14 @@ final class Lease implements Runnable {
     final Block block;
     final long byteSize;
     final String tag;
-    /** The scope that will return this lease at close, or null when a Cleaner does. Written by the owning thread. */
+    /** The scope that will return this lease at close, or null when the garbage collector does. */
     volatile MemoryScope scope;
     /** Who returned the lease to the pool; null while it is live. Set once. */
     volatile String releasedBy;
+    /** The arena of the segment handed out by {@link Storage#segment()}, made on first use; closed at release. */
+    private Arena exposedArena;
+    private MemorySegment exposed;
+    private boolean exposureClosed;
 
     Lease(BufferPool pool, Block block, long byteSize, String tag) {
         this.pool = pool;
@@ -51,10 +84,34 @@ final class Lease implements Runnable {
         return true;
     }
 
-    /** The Cleaner's action: the Storage became unreachable. */
-    @Override
-    public void run() {
-        release("the garbage collector");
+    /** The cleanup of an unscoped lease's implicit arena: its Storage and every segment of it became unreachable. */
+    java.util.function.Consumer<MemorySegment> onCollected() {
+        return unused -> {
+            release("the garbage collector");
+            block.unalias();
+        };
+    }
+
+    /**
+     * The segment handed to users, bound to an arena of this lease alone, so that it stops working
+     * the moment the lease ends, however it ends. Null once the lease was released.
+     */
+    synchronized MemorySegment exposed() {
+        if (exposureClosed) return null;
+        if (exposed == null) {
+            exposedArena = Arena.ofShared();
+            exposed = block.alias(byteSize, exposedArena, null);
+        }
+        return exposed;
+    }
+
+    /** Ends the exposure (no new one can start); returns its arena for the caller to close, or null if none was made. */
+    synchronized Arena endExposure() {
+        exposureClosed = true;
+        Arena a = exposedArena;
+        exposedArena = null;
+        exposed = null;
+        return a;
     }
 
     String owner() {

@@ -2,6 +2,8 @@ package dev.panagrad.memory;
 
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -16,7 +18,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  *
  * <p>The current scope is thread-local: leases made on a thread belong to that thread's innermost
- * open scope. Scopes close innermost first; closing out of order throws.
+ * open scope. Scopes close innermost first; closing out of order throws. Other threads may use the
+ * scope's tensors, and a lease with the scope's lifetime may be made from another thread (a leaf's
+ * gradient when backward runs there); if another thread is still inside a native call on the
+ * scope's buffers when it closes, the close completes and those buffers go back to the pool once
+ * the call has returned, never before.
  */
 public final class MemoryScope implements AutoCloseable {
     private static final ThreadLocal<MemoryScope> CURRENT = new ThreadLocal<>();
@@ -28,7 +34,9 @@ public final class MemoryScope implements AutoCloseable {
     private final BufferPool pool;
     private final Arena arena = Arena.ofShared();
     private final ArrayList<Lease> leases = new ArrayList<>();
-    private boolean closed;
+    /** Leases joined from other threads (allocateLike, moveOut); taken at close. */
+    private final ConcurrentLinkedQueue<Lease> foreign = new ConcurrentLinkedQueue<>();
+    private volatile boolean closed;
 
     private MemoryScope(String name, MemoryScope parent, BufferPool pool) {
         this.name = name;
@@ -77,13 +85,18 @@ public final class MemoryScope implements AutoCloseable {
 
     Arena arena() { return arena; }
 
-    void adopt(Lease lease) {
+    void checkOpen() {
         if (closed) throw new IllegalStateException("scope '" + name + "' is closed; it cannot take new leases");
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("scope '" + name + "' belongs to thread " + owner.getName()
-                    + "; leases cannot join it from " + Thread.currentThread().getName());
+    }
+
+    void adopt(Lease lease) {
+        checkOpen();
+        if (Thread.currentThread() == owner) {
+            leases.add(lease);
+            return;
         }
-        leases.add(lease);
+        foreign.add(lease);
+        if (closed && foreign.remove(lease)) checkOpen();   // the close raced us and did not see the lease: refuse
     }
 
     /**
@@ -97,7 +110,7 @@ public final class MemoryScope implements AutoCloseable {
             throw new IllegalArgumentException("scope '" + name + "' cannot move out " + storage
                     + ": it does not own it");
         }
-        if (storage.isReleased()) storage.segment();   // throws, naming who released it
+        if (storage.isReleased()) storage.kernelSegment();   // throws, naming who released it
         storage.bind(parent);
         return storage;
     }
@@ -115,13 +128,25 @@ public final class MemoryScope implements AutoCloseable {
         closed = true;
         if (parent == null) CURRENT.remove(); else CURRENT.set(parent);
         String by = "scope '" + name + "'";
+        for (Lease l; (l = foreign.poll()) != null; ) leases.add(l);
         ArrayList<Lease> returning = new ArrayList<>(leases.size());
+        List<Arena> arenas = new ArrayList<>();
+        arenas.add(arena);
+        List<Lease.Block> aliased = new ArrayList<>(leases.size() + 4);
         for (Lease lease : leases) {
-            if (lease.scope == this && lease.markReleased(by)) returning.add(lease);
+            aliased.add(lease.block);   // every lease ever bound here has a segment in this arena
+            if (lease.scope == this && lease.markReleased(by)) {
+                returning.add(lease);
+                Arena exposure = lease.endExposure();
+                if (exposure != null) {
+                    arenas.add(exposure);
+                    aliased.add(lease.block);
+                }
+            }
         }
         leases.clear();
-        arena.close();   // segments bound to this scope now fail on access, before their blocks are reused
-        for (Lease lease : returning) lease.pool.giveBack(lease);
+        // segments bound to this scope now fail on access; the blocks are reused only after that
+        Quarantine.closeThenReturn(arenas, aliased, returning);
     }
 
     @Override

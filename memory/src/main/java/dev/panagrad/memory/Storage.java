@@ -1,27 +1,31 @@
 package dev.panagrad.memory;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 
 /**
  * A lease of a pooled buffer, and the version counter that autograd checks: every in-place write
  * bumps it, and every view of the same bytes shares it.
  *
  * <p>Lifetime: a Storage made inside a {@link MemoryScope} is returned to the pool when that scope
- * closes (or earlier, by {@link #release()}); one made outside any scope is returned once it is
- * unreachable. After that every {@link #segment()} call throws {@link IllegalStateException} naming
- * who released it. Scoped leases are also bound to their scope's arena, so even a segment obtained
- * before the close fails on access afterwards instead of reading the pool's next tenant.
+ * closes (or earlier, by {@link #release()} or the autograd engine); one made outside any scope is
+ * returned once it and every segment of it are unreachable. After that every {@link #segment()}
+ * call throws {@link IllegalStateException} naming who released it, and a segment obtained from
+ * {@link #segment()} before fails on access ("Already closed"): whichever way the lease ended, it
+ * never reads the pool's next tenant and never reaches freed memory.
+ *
+ * <p>Two segments: {@link #segment()} is the one for users, bound to an arena of this lease alone
+ * (made on first call; closing it at release costs one thread handshake, paid only by leases whose
+ * segment was asked for). {@link #kernelSegment()} is the one Panagrad's own kernels use: bound to
+ * the owning scope's arena, or, without a scope, to an implicit arena whose collection returns the
+ * lease, so a kernel that holds only the segment keeps the lease alive (no garbage-collection race).
  *
  * <p>Threads: any thread may read and write a live Storage; the version counter is not atomic, so
  * in-place writes to one Storage from two threads at once need the caller's own ordering.
  */
 public final class Storage {
-    private static final Cleaner CLEANER = Cleaner.create();
-
     private final Lease lease;
     private MemorySegment segment;
-    private Cleaner.Cleanable cleanable;
     private int version;
     private int holds;            // references that must keep the bytes (saved-for-backward); owning thread only
     private boolean disposable;   // no one else will read the bytes: release when holds reaches 0
@@ -36,25 +40,59 @@ public final class Storage {
         return MemoryScope.currentPool().allocate(byteSize, tag);
     }
 
-    /** Makes {@code scope} (null: a Cleaner) the lifetime of this lease, and rebinds the segment to it. */
+    /**
+     * Makes {@code scope} (null: the garbage collector) the lifetime of this lease, and rebinds the
+     * kernel segment to it. Checks first: if the scope cannot take the lease, nothing changes.
+     */
     void bind(MemoryScope scope) {
-        lease.scope = scope;
-        MemorySegment block = lease.block.segment();
         if (scope != null) {
-            segment = MemorySegment.ofAddress(block.address()).reinterpret(lease.byteSize, scope.arena(), null);
-            scope.adopt(lease);
+            MemorySegment s;
+            try {
+                s = lease.block.alias(lease.byteSize, scope.arena(), null);
+            } catch (IllegalStateException closedArena) {
+                lease.block.unalias();
+                scope.checkOpen();
+                throw closedArena;
+            }
+            try {
+                scope.adopt(lease);   // throws if the scope closed: then nothing else changed
+            } catch (RuntimeException e) {
+                lease.block.unalias();
+                throw e;
+            }
+            segment = s;
+            lease.scope = scope;
         } else {
-            segment = block.asSlice(0, lease.byteSize);
-            cleanable = CLEANER.register(this, lease);
+            segment = lease.block.alias(lease.byteSize, Arena.ofAuto(), lease.onCollected());
+            lease.scope = null;
         }
     }
 
     /**
-     * The bytes, {@link #byteSize()} long, 64-byte aligned.
+     * The bytes, {@link #byteSize()} long, 64-byte aligned, as a segment that stops working when
+     * this lease ends, however it ends (scope close, {@link #release()}, the autograd engine). Safe
+     * to keep, pass to native code or share between threads: once the lease is over, every access
+     * throws, and a native call still holding it delays the block's reuse until the call returns.
      *
      * @throws IllegalStateException if the lease went back to the pool; the message names who returned it
      */
     public MemorySegment segment() {
+        String by = lease.releasedBy;
+        if (by != null) throw released(by);
+        MemorySegment s = lease.exposed();
+        if (s == null) throw released(lease.releasedBy);
+        return s;
+    }
+
+    /**
+     * The segment Panagrad's kernels use: the same bytes without an arena of their own, so taking it
+     * costs nothing. It is checked here (a released lease throws) and it keeps this lease alive while
+     * reachable, but a {@link #release()} made while it is in use does not stop it: keep it only for
+     * the duration of one operation. Code outside Panagrad should use {@link #segment()}.
+     *
+     * @throws IllegalStateException if the lease went back to the pool; the message names who returned it
+     */
+    public MemorySegment kernelSegment() {
         String by = lease.releasedBy;
         if (by != null) throw released(by);
         return segment;
@@ -101,8 +139,6 @@ public final class Storage {
     /** {@link #release()}, naming who released it in later errors. */
     public void release(String by) {
         lease.release(by);
-        Cleaner.Cleanable c = cleanable;
-        if (c != null) c.clean();   // deregisters; the action finds the lease released and does nothing
     }
 
     /**

@@ -95,10 +95,25 @@ class BufferPoolTest {
         BufferPool pool = new BufferPool("trim-on-pressure");
         pool.setBudgetBytes(3000);
         try (var scope = MemoryScope.open("s", pool)) {
-            pool.allocate(2048, "a").release();
-            pool.allocate(2560, "b");  // another class: the cached 2048 would pass the budget, so it is freed
-            assertEquals(2560, pool.stats().bytesReserved());
+            pool.allocate(2048, "a");
         }
+        pool.allocate(2560, "b");  // another class: the cached 2048 would pass the budget, so it is freed
+        assertEquals(2560, pool.stats().bytesReserved());
+    }
+
+    @Test
+    void aBlockStillReachableFromAnOpenScopeIsNotFreedUntilTheScopeCloses() {
+        BufferPool pool = new BufferPool("trim-aliased");
+        try (var scope = MemoryScope.open("s", pool)) {
+            Storage s = pool.allocate(2048, "a");
+            MemorySegment kernel = s.kernelSegment();   // bound to the scope's arena
+            s.release();
+            assertEquals(0, pool.trim(), "the open scope's arena still reaches the block: it must not be freed");
+            assertEquals(BufferPool.sizeClass(2048), pool.stats().bytesReserved());
+            assertTrue(kernel.scope().isAlive());
+        }
+        assertEquals(BufferPool.sizeClass(2048), pool.trim());
+        assertEquals(0, pool.stats().bytesReserved());
     }
 
     @Test
