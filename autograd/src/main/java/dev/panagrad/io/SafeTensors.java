@@ -13,10 +13,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,9 +25,10 @@ import java.util.Map;
  * The safetensors format (what Hugging Face and PyTorch tools read): an 8-byte little-endian header
  * length N, N bytes of JSON ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]},
  * "__metadata__": {..}}}), then the raw little-endian tensor bytes, offsets relative to the end of the
- * header. Saving writes a temporary file beside the target, forces it to disk and renames it over the
- * target, so a crash mid-save leaves the old file whole. Loading checks every offset and size before
- * reading a byte, so a truncated or corrupt file is an {@link IOException} that says what is wrong.
+ * header. Saving goes through {@link AtomicFiles} (a temporary beside the target, forced to disk,
+ * renamed over it), so a crash mid-save leaves the old file whole. Loading checks the whole header
+ * before reading a byte of data, so a truncated or corrupt file is an {@link IOException} that says
+ * what is wrong.
  */
 public final class SafeTensors {
     private static final long MAX_HEADER = 100_000_000;   // the reference implementation's limit (MAX_HEADER_SIZE)
@@ -78,27 +76,14 @@ public final class SafeTensors {
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
 
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, head);
-                for (Tensor t : contiguous.values()) {
-                    long bytes = t.numel() * t.dtype().byteSize();
-                    MemorySegment seg = t.storage().segment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
-                    writeFully(ch, seg.asByteBuffer());
-                }
-                ch.force(true);
+        AtomicFiles.write(file, ch -> {
+            writeFully(ch, head);
+            for (Tensor t : contiguous.values()) {
+                long bytes = t.numel() * t.dtype().byteSize();
+                MemorySegment seg = t.storage().segment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
+                writeFully(ch, seg.asByteBuffer());
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     public static void save(Path file, Map<String, Tensor> tensors) throws IOException { save(file, tensors, Map.of()); }
