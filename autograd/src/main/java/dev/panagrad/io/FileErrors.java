@@ -34,6 +34,7 @@ public final class FileErrors {
      * missing relative path also shows where it was looked for.
      */
     public static IOException cannotRead(Path file, IOException e) {
+        if (e.getMessage() != null && e.getMessage().startsWith("cannot read " + file + ": ")) return e;   // said already
         String where = e instanceof NoSuchFileException && !file.isAbsolute() ? " (" + file.toAbsolutePath() + ")" : "";
         return new IOException("cannot read " + file + ": " + reason(e) + where, e);
     }
