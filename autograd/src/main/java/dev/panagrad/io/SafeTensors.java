@@ -1,41 +1,37 @@
 package dev.panagrad.io;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import dev.panagrad.Shape;
 import dev.panagrad.Tensor;
-import dev.panagrad.memory.DType;
 import java.io.IOException;
-import java.io.StringReader;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The safetensors format (what Hugging Face and PyTorch tools read): an 8-byte little-endian header
  * length N, N bytes of JSON ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [b, e]},
  * "__metadata__": {..}}}), then the raw little-endian tensor bytes, offsets relative to the end of the
- * header. Saving writes a temporary file beside the target, forces it to disk and renames it over the
- * target, so a crash mid-save leaves the old file whole. Loading checks every offset and size before
- * reading a byte, so a truncated or corrupt file is an {@link IOException} that says what is wrong.
+ * header. Saving goes through {@link AtomicFiles} (a temporary beside the target, forced to disk,
+ * renamed over it), so a crash mid-save leaves the old file whole. Loading checks the whole header
+ * before reading a byte of data, so a truncated or corrupt file is an {@link IOException} that says
+ * what is wrong.
  */
 public final class SafeTensors {
-    private static final long MAX_HEADER = 100L << 20;   // the reference implementation's limit
+    private static final long MAX_HEADER = 100_000_000;   // the reference implementation's limit (MAX_HEADER_SIZE)
 
     static {
         // tensor bytes go to and from the file as they lie in memory
@@ -61,7 +57,7 @@ public final class SafeTensors {
             Tensor t = e.getValue().contiguous();
             long bytes = t.numel() * t.dtype().byteSize();
             JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", code(t.dtype()));
+            entry.addProperty("dtype", SafeTensorsHeader.code(t.dtype()));
             JsonArray shape = new JsonArray();
             for (int d : t.shape()) shape.add(d);
             entry.add("shape", shape);
@@ -80,132 +76,102 @@ public final class SafeTensors {
         while (head.hasRemaining()) head.put((byte) ' ');
         head.flip();
 
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, head);
-                for (Tensor t : contiguous.values()) {
-                    long bytes = t.numel() * t.dtype().byteSize();
-                    MemorySegment seg = t.storage().kernelSegment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
-                    writeFully(ch, seg.asByteBuffer());
-                }
-                ch.force(true);
+        AtomicFiles.write(file, ch -> {
+            writeFully(ch, head);
+            for (Tensor t : contiguous.values()) {
+                long bytes = t.numel() * t.dtype().byteSize();
+                MemorySegment seg = t.storage().kernelSegment().asSlice(t.storageOffset() * t.dtype().byteSize(), bytes);
+                writeFully(ch, seg.asByteBuffer());
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     public static void save(Path file, Map<String, Tensor> tensors) throws IOException { save(file, tensors, Map.of()); }
 
+    /**
+     * Reads {@code file} by the format's rules (those of huggingface/safetensors): a header length of
+     * at most 100 000 000 bytes; a UTF-8 JSON object whose entries are {dtype, shape, data_offsets} with
+     * unique names and an optional {@code __metadata__} map of strings; offsets that, sorted, tile the
+     * data after the header exactly (no overlap, no gap, nothing after the last tensor); each span equal
+     * to the element count times the dtype's size, computed without overflow. Anything else is an
+     * {@link IOException} naming the file and what is wrong; nothing is read past the header until the
+     * whole header checks out.
+     *
+     * @return the tensors in the header's order, and the metadata
+     */
     public static Contents load(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        FileErrors.checkReadable(file);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw FileErrors.cannotRead(file, e);
+        }
+        try (ch) {
             long size = ch.size();
             if (size < 8) throw corrupt(file, "it is " + size + " bytes long, shorter than the 8-byte header length");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0, file);
-            long n = lenBuf.flip().getLong();
-            if (n < 2 || n > MAX_HEADER) throw corrupt(file, "the header length " + n + " is not a plausible size (2 .. " + MAX_HEADER + " bytes)");
-            if (8 + n > size) throw corrupt(file, "the header says it is " + n + " bytes but the file has only " + (size - 8) + " after the length (truncated?)");
+            long n = lenBuf.flip().getLong();   // unsigned
+            if (Long.compareUnsigned(n, MAX_HEADER) > 0) {
+                throw corrupt(file, "the header length " + Long.toUnsignedString(n) + " is larger than the format's limit of " + MAX_HEADER + " bytes");
+            }
+            if (n > size - 8) throw corrupt(file, "the header says it is " + n + " bytes but the file has only " + (size - 8) + " after the length (truncated?)");
             ByteBuffer headBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headBuf, 8, file);
-            JsonObject header = parseHeader(file, headBuf.array());
+            SafeTensorsHeader.Parsed header;
+            try {
+                header = SafeTensorsHeader.parse(utf8(file, headBuf.array()));
+            } catch (SafeTensorsHeader.Invalid e) {
+                throw corrupt(file, e.getMessage());
+            }
             long dataStart = 8 + n, dataSize = size - dataStart;
-            Map<String, String> metadata = new LinkedHashMap<>();
+            checkLayout(file, header.entries(), dataSize);
             Map<String, Tensor> tensors = new LinkedHashMap<>();
-            long expectedEnd = 0;
-            for (var e : header.entrySet()) {
-                String name = e.getKey();
-                if (name.equals("__metadata__")) {
-                    if (!e.getValue().isJsonObject()) throw corrupt(file, "__metadata__ is not an object");
-                    for (var m : e.getValue().getAsJsonObject().entrySet()) metadata.put(m.getKey(), m.getValue().getAsString());
-                    continue;
-                }
-                Entry entry = parseEntry(file, name, e.getValue());
-                long bytes = entry.numel() * entry.dtype().byteSize();
-                if (entry.end() - entry.begin() != bytes) {
-                    throw corrupt(file, "tensor '" + name + "' is " + entry.dtype() + " " + Shape.str(entry.shape()) + " = " + bytes
-                            + " bytes, but its data_offsets span " + (entry.end() - entry.begin()));
-                }
-                if (entry.end() > dataSize) {
-                    throw corrupt(file, "tensor '" + name + "' ends at byte " + entry.end() + " of the data, but the file holds only "
-                            + dataSize + " data bytes (truncated?)");
-                }
-                expectedEnd = Math.max(expectedEnd, entry.end());
-                Tensor t = Tensor.empty(entry.dtype(), entry.shape());
-                if (bytes > 0) readFully(ch, t.storage().kernelSegment().asSlice(0, bytes).asByteBuffer(), dataStart + entry.begin(), file);
-                tensors.put(name, t);
+            for (SafeTensorsHeader.Entry e : header.entries()) {
+                Tensor t = Tensor.empty(e.dtype(), e.shape());
+                if (e.byteSize() > 0) readFully(ch, t.storage().kernelSegment().asSlice(0, e.byteSize()).asByteBuffer(), dataStart + e.begin(), file);
+                tensors.put(e.name(), t);
             }
-            if (expectedEnd != dataSize) throw corrupt(file, "the tensors cover " + expectedEnd + " data bytes but the file holds " + dataSize);
-            return new Contents(tensors, metadata);
+            return new Contents(tensors, header.metadata());
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains(file.toString())) throw e;
+            throw FileErrors.cannotRead(file, e);
         }
     }
 
-    private static JsonObject parseHeader(Path file, byte[] bytes) throws IOException {
-        JsonElement parsed;
-        boolean trailing;
-        try {
-            JsonReader reader = new JsonReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
-            reader.setStrictness(Strictness.STRICT);
-            parsed = JsonParser.parseReader(reader);
-            trailing = reader.peek() != JsonToken.END_DOCUMENT;
-        } catch (JsonParseException | IOException e) {
-            throw corrupt(file, "the header is not valid JSON (" + e.getMessage() + ")");
-        }
-        if (trailing) throw corrupt(file, "the header has bytes after its JSON object");
-        if (!parsed.isJsonObject()) throw corrupt(file, "the header is not a JSON object");
-        return parsed.getAsJsonObject();
-    }
-
-    private record Entry(DType dtype, int[] shape, long numel, long begin, long end) {}
-
-    private static Entry parseEntry(Path file, String name, JsonElement el) throws IOException {
-        try {
-            JsonObject o = el.getAsJsonObject();
-            DType dtype = dtype(file, name, o.get("dtype").getAsString());
-            JsonArray s = o.getAsJsonArray("shape");
-            int[] shape = new int[s.size()];
-            long numel = 1;
-            for (int i = 0; i < shape.length; i++) {
-                long d = s.get(i).getAsLong();
-                if (d < 0 || d > Integer.MAX_VALUE) throw corrupt(file, "tensor '" + name + "' has an invalid dimension " + d);
-                shape[i] = (int) d;
-                numel = Math.multiplyExact(numel, d);
+    /** The data offsets, in offset order, must tile [0, dataSize) exactly, as the reference implementation requires. */
+    private static void checkLayout(Path file, List<SafeTensorsHeader.Entry> entries, long dataSize) throws IOException {
+        for (SafeTensorsHeader.Entry e : entries) {
+            if (e.end() > dataSize) {
+                throw corrupt(file, "tensor " + SafeTensorsHeader.quote(e.name()) + " ends at byte " + e.end() + " of the data, but the file holds only "
+                        + dataSize + " data bytes (truncated?)");
             }
-            JsonArray off = o.getAsJsonArray("data_offsets");
-            long begin = off.get(0).getAsLong(), end = off.get(1).getAsLong();
-            if (off.size() != 2 || begin < 0 || end < begin) throw corrupt(file, "tensor '" + name + "' has invalid data_offsets " + off);
-            return new Entry(dtype, shape, numel, begin, end);
-        } catch (IllegalStateException | NullPointerException | UnsupportedOperationException | IndexOutOfBoundsException
-                 | NumberFormatException | ArithmeticException e) {
-            throw corrupt(file, "the header entry for '" + name + "' is malformed: " + el);
         }
+        List<SafeTensorsHeader.Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(SafeTensorsHeader.Entry::begin).thenComparingLong(SafeTensorsHeader.Entry::end));
+        long covered = 0;
+        for (SafeTensorsHeader.Entry e : sorted) {
+            String t = "tensor " + SafeTensorsHeader.quote(e.name()) + " (data_offsets [" + e.begin() + ", " + e.end() + "])";
+            if (e.begin() < covered) throw corrupt(file, t + " overlaps the tensor before it, which ends at " + covered);
+            if (e.begin() > covered) {
+                throw corrupt(file, t + " leaves a gap of " + (e.begin() - covered) + " bytes "
+                        + (covered == 0 ? "at the start of the data" : "after the tensor before it, which ends at " + covered));
+            }
+            covered = e.end();
+        }
+        if (covered != dataSize) throw corrupt(file, "the tensors cover " + covered + " data bytes but the file holds " + dataSize);
     }
 
-    private static String code(DType d) {
-        return switch (d) {
-            case F32 -> "F32";
-            case F64 -> "F64";
-            case I64 -> "I64";
-            case BOOL -> "BOOL";
-        };
-    }
-
-    private static DType dtype(Path file, String name, String code) throws IOException {
-        return switch (code) {
-            case "F32" -> DType.F32;
-            case "F64" -> DType.F64;
-            case "I64" -> DType.I64;
-            case "BOOL" -> DType.BOOL;
-            default -> throw corrupt(file, "tensor '" + name + "' has dtype " + code + ", which Panagrad does not support (F32, F64, I64, BOOL)");
-        };
+    private static String utf8(Path file, byte[] bytes) throws IOException {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = d.decode(in, out, true);
+        if (!r.isError()) r = d.flush(out);
+        if (r.isError()) throw corrupt(file, "the header is not valid UTF-8 (byte " + in.position() + " of the header)");
+        return out.flip().toString();
     }
 
     private static IOException corrupt(Path file, String why) {

@@ -1,11 +1,13 @@
 package dev.panagrad.examples;
 
+import dev.panagrad.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -13,7 +15,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
-/** Line charts as PNG files (JFreeChart, headless), written atomically. */
+/** Line charts as PNG files (JFreeChart, headless), written atomically ({@link AtomicFiles}). */
 public final class Charts {
     private Charts() {}
 
@@ -44,14 +46,10 @@ public final class Charts {
         chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
         chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
         for (int i = 0; i < series.length; i++) chart.getXYPlot().getRenderer().setSeriesStroke(i, new BasicStroke(2f));
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 800, 500);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, ch -> {
+            OutputStream png = new BufferedOutputStream(Channels.newOutputStream(ch));
+            ChartUtils.writeChartAsPNG(png, chart, 800, 500);
+            png.flush();   // not close: AtomicFiles forces the channel to disk, then closes it
+        });
     }
 }

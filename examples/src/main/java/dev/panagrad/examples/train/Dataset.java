@@ -2,6 +2,7 @@ package dev.panagrad.examples.train;
 
 import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
+import dev.panagrad.io.FileErrors;
 import dev.panagrad.memory.DType;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -11,14 +12,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 
 /**
  * Samples as one native float32 matrix [N, features] and int64 labels [N]. Loaders check what they
- * read: a missing, truncated or ragged file, or a label outside [0, classes), is a
- * {@link DataException} naming the file, the place and the values.
+ * read: a missing, truncated or ragged file, a value that is not a finite float32, or a label outside
+ * [0, classes), is a {@link DataException} naming the file, the place and the values.
  */
 public record Dataset(Tensor features, Tensor labels, String description) {
 
@@ -33,6 +34,33 @@ public record Dataset(Tensor features, Tensor labels, String description) {
     /** Rows [from, to). */
     public Dataset slice(int from, int to, String what) {
         return new Dataset(features.slice(0, from, to), labels.slice(0, from, to), description + ", " + what);
+    }
+
+    /**
+     * Training rows, as indices into the dataset (no copy), and the held-out rows, gathered into a
+     * dataset of their own.
+     */
+    public record Split(long[] trainRows, Dataset heldOut) {}
+
+    /** The last {@code heldOut} rows held out: for data whose rows are already in random order (the synthetic set). */
+    public Split splitTail(int heldOut) {
+        int n = size();
+        long[] train = new long[n - heldOut];
+        Arrays.setAll(train, i -> i);
+        return new Split(train, slice(n - heldOut, n, "held-out rows"));
+    }
+
+    /**
+     * {@code heldOut} rows drawn at random with {@code seed} (the same seed, the same rows), the
+     * rest for training: a file sorted by label still gets a held-out set of every class.
+     */
+    public Split split(int heldOut, long seed) {
+        int n = size();
+        long[] order = new Generator(seed ^ 0x5B117L).permutation(n);
+        long[] train = Arrays.copyOf(order, n - heldOut);
+        Arrays.sort(train);
+        Tensor held = Tensor.fromArrayRange(order, n - heldOut, n);
+        return new Split(train, new Dataset(features.indexSelect(0, held), labels.indexSelect(0, held), description + ", held-out rows"));
     }
 
     /**
@@ -109,6 +137,8 @@ public record Dataset(Tensor features, Tensor labels, String description) {
             }
             if (din.read() != -1) throw new DataException(file + ": bytes after the " + total + " values the header describes (wrong shape?)");
             return new Idx(dims, data);
+        } catch (IOException e) {
+            throw new DataException(FileErrors.cannotRead(file, e).getMessage());
         }
     }
 
@@ -147,11 +177,15 @@ public record Dataset(Tensor features, Tensor labels, String description) {
                         }
                         y.add(checkLabel(label, classes, file, "line " + lineNo));
                     } else {
+                        float v;
                         try {
-                            x.add(Float.parseFloat(s));
+                            v = Float.parseFloat(s);
                         } catch (NumberFormatException e) {
                             throw new DataException(file + ": line " + lineNo + ", column " + c + ": '" + s + "' is not a number");
                         }
+                        // NaN, an infinity, or a value past float32's range (1e39) would only show as a loss of NaN later
+                        if (!Float.isFinite(v)) throw new DataException(file + ": line " + lineNo + ", column " + c + ": '" + s + "' is not a finite float32 number");
+                        x.add(v);
                     }
                 }
             }
@@ -159,6 +193,8 @@ public record Dataset(Tensor features, Tensor labels, String description) {
             int n = y.size;
             return new Dataset(Tensor.fromArray(x.toArray(), n, columns - 1), Tensor.fromArray(y.toArray(), n),
                     "CSV: " + file.getFileName() + " (" + n + " x " + (columns - 1) + ")");
+        } catch (IOException e) {
+            throw new DataException(FileErrors.cannotRead(file, e).getMessage());
         }
     }
 
@@ -180,11 +216,8 @@ public record Dataset(Tensor features, Tensor labels, String description) {
     }
 
     private static InputStream open(Path file) throws IOException {
-        try {
-            return Files.newInputStream(file);
-        } catch (NoSuchFileException e) {
-            throw new DataException("data file not found: " + file.toAbsolutePath());
-        }
+        FileErrors.checkReadable(file);
+        return Files.newInputStream(file);
     }
 
     private static final class FloatList {

@@ -4,7 +4,9 @@ import dev.panagrad.Generator;
 import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.examples.Charts;
 import dev.panagrad.examples.Py;
+import dev.panagrad.io.AtomicFiles;
 import dev.panagrad.io.Checkpoint;
+import dev.panagrad.io.FileErrors;
 import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryReport;
@@ -13,6 +15,7 @@ import dev.panagrad.memory.MemoryStats;
 import dev.panagrad.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,6 +65,7 @@ public final class TrainCommand {
     }
 
     private int run() throws IOException {
+        checkFiles();
         if (opt.threads() > 0) OpenBlas.get().setThreadCount(opt.threads());
         BufferPool dataPool = new BufferPool("dataset");
         BufferPool pool = new BufferPool("training");
@@ -69,14 +73,38 @@ public final class TrainCommand {
         try (var dataScope = MemoryScope.open("dataset", dataPool)) {
             Dataset all = load();
             int n = all.size();
-            int test = opt.data() == null ? n - opt.samples() : n >= 8 ? n / 8 : 0;
-            Dataset train = all.slice(0, n - test, "training rows"), held = test > 0 ? all.slice(n - test, n, "held-out rows") : null;
-            if (train.size() < opt.batch()) {
-                throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + train.size() + " training samples");
+            // the synthetic rows are in random order already; a user's file may be sorted (by label, by date)
+            Dataset.Split split = opt.data() == null ? all.splitTail(n - opt.samples()) : all.split(n >= 8 ? n / 8 : 0, opt.seed());
+            Dataset held = split.heldOut().size() > 0 ? split.heldOut() : null;
+            if (split.trainRows().length < opt.batch()) {
+                throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + split.trainRows().length + " training samples");
             }
+            String description = all.description() + ", training rows";
+            String heldNote = held == null ? "" : "; " + held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : "");
             try (var training = MemoryScope.open("training", pool)) {
-                return train(train, held, pool);
+                return train(all, split.trainRows(), description, heldNote, held, pool);
             }
+        }
+    }
+
+    /**
+     * Before any work: the input files exist and are files, and the outputs can be written (their
+     * directory exists or can be made, takes new files, and the name is not a directory's).
+     */
+    private void checkFiles() throws IOException {
+        for (Path input : new Path[] {opt.data(), opt.labels(), opt.resume()}) {
+            if (input != null) FileErrors.checkReadable(input);
+        }
+        checkOutput("--checkpoint", opt.checkpoint());
+        checkOutput("--plot", opt.plot());
+    }
+
+    private static void checkOutput(String option, Path file) {
+        if (file == null) return;
+        try {
+            AtomicFiles.checkWritable(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
     }
 
@@ -92,9 +120,9 @@ public final class TrainCommand {
         return Dataset.csv(opt.data(), opt.labelColumn(), opt.classes());
     }
 
-    private int train(Dataset train, Dataset held, BufferPool pool) throws IOException {
-        Trainer t = new Trainer(opt.layerSizes(train.featureCount()), opt.lr(), opt.momentum(), opt.seed());
-        int stepsPerEpoch = train.size() / opt.batch();
+    private int train(Dataset all, long[] trainRows, String description, String heldNote, Dataset held, BufferPool pool) throws IOException {
+        Trainer t = new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
+        int stepsPerEpoch = trainRows.length / opt.batch();
         long maxSteps = opt.steps() > 0 ? opt.steps() : (long) opt.epochs() * stepsPerEpoch;
         int epochs = (int) ((maxSteps + stepsPerEpoch - 1) / stepsPerEpoch);
         int firstEpoch = 1;
@@ -104,17 +132,22 @@ public final class TrainCommand {
             if (meta.containsKey("architecture") && !meta.get("architecture").equals(t.architecture())) {
                 throw new IllegalArgumentException("checkpoint " + opt.resume() + " is of a " + meta.get("architecture") + " model, this one is " + t.architecture());
             }
-            firstEpoch = Integer.parseInt(meta.getOrDefault("epoch", "0")) + 1;
-            step = Long.parseLong(meta.getOrDefault("step", "0"));
+            firstEpoch = (int) count(meta, "epoch", Integer.MAX_VALUE - 1) + 1;
+            step = count(meta, "step", Long.MAX_VALUE);
             out.println("resumed from " + opt.resume() + " after epoch " + (firstEpoch - 1) + " (step " + step + ")");
+            if (step >= maxSteps || firstEpoch > epochs) {
+                out.println(finished(firstEpoch - 1, step, maxSteps, stepsPerEpoch));
+                return 0;
+            }
         }
         out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
                 + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
-        out.println("data    " + train.description() + (held != null ? "; " + held.size() + " held out" : ""));
+        out.println("data    " + description + heldNote);
 
         List<Double> lossX = new ArrayList<>(), lossY = new ArrayList<>(), accX = new ArrayList<>(), accY = new ArrayList<>();
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
-            long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(train.size());
+            long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(trainRows.length);
+            for (int i = 0; i < order.length; i++) order[i] = trainRows[(int) order[i]];
             int steps = (int) Math.min(stepsPerEpoch, maxSteps - step);
             pool.resetPeak();
             double lossSum = 0;
@@ -122,7 +155,7 @@ public final class TrainCommand {
             long t0 = System.nanoTime();
             try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
                 for (int i = 0; i < steps; i++) {
-                    Trainer.StepResult r = t.step(train.features(), train.labels(), order, i * opt.batch(), opt.batch(), opt.microBatch());
+                    Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), opt.microBatch());
                     if (!Double.isFinite(r.loss())) {
                         throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
                     }
@@ -157,7 +190,7 @@ public final class TrainCommand {
                 meta.put("epoch", Integer.toString(epoch));
                 meta.put("step", Long.toString(step));
                 meta.put("seed", Long.toString(opt.seed()));
-                meta.put("data", train.description());
+                meta.put("data", description);
                 Checkpoint.save(opt.checkpoint(), t.model(), t.optimizer(), meta);
                 out.println("checkpoint written to " + opt.checkpoint());
             }
@@ -171,6 +204,32 @@ public final class TrainCommand {
         }
         if (opt.memoryReport()) out.print(MemoryReport.of(pool));
         return 0;
+    }
+
+    /** What to say when a resumed checkpoint has already done all this run asks for. */
+    private String finished(int epoch, long step, long maxSteps, int stepsPerEpoch) {
+        String asked, more;
+        if (opt.steps() > 0) {
+            asked = maxSteps + " steps";
+            more = "--steps " + (step + stepsPerEpoch);
+        } else {
+            asked = opt.epochs() + (opt.epochs() == 1 ? " epoch" : " epochs") + " (" + maxSteps + " steps)";
+            more = "--epochs " + Math.max(epoch + 1, (step + stepsPerEpoch) / stepsPerEpoch);
+        }
+        return "nothing to train: " + opt.resume() + " has finished epoch " + epoch + " (step " + step + ") and this run asks for " + asked
+                + "; to train further, ask for more, e.g. " + more;
+    }
+
+    /** A non-negative whole number from the checkpoint's metadata (0 when absent). */
+    private long count(Map<String, String> meta, String key, long max) {
+        String v = meta.getOrDefault(key, "0");
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0 && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("checkpoint " + opt.resume() + ": its metadata " + key + " = '" + v + "' is not a count of " + key + "s");
     }
 
     private ProgressBar progressBar(String task, int steps) {

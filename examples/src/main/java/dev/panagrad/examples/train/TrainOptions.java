@@ -33,7 +33,8 @@ public record TrainOptions(
               --resume FILE       continue from a checkpoint written by --checkpoint
               --plot FILE         where the loss and accuracy chart goes (default out/train.png)
               --data FILE         a CSV file (one sample per row, numeric; see --label-column),
-                                  or an IDX images file (MNIST format, may be gzipped) with --labels
+                                  or an IDX images file (MNIST format, may be gzipped) with --labels;
+                                  1/8 of the rows, drawn at random with --seed, are held out
               --labels FILE       the IDX labels file that goes with --data
               --label-column N    the CSV column that holds the label (default 0; -1 = last)
               --classes N         number of classes (default 10); a label outside [0, N) is an error
@@ -42,6 +43,9 @@ public record TrainOptions(
               --no-progress       no progress bar
               --memory-report     print the pool's memory report at the end
               -h, --help          this text
+
+            Relative paths are relative to the directory you run the command in. --checkpoint and
+            --plot are checked before training: their directory is made if missing.
             """;
 
     private static final java.util.Set<String> VALUE_OPTIONS = java.util.Set.of("--batch", "--micro-batch", "--epochs", "--steps", "--lr",

@@ -78,7 +78,7 @@ public final class Tutorial {
             List<Section> todo = only == null ? SECTIONS : List.of(section(only));
             for (Section s : todo) run(s, out, outDir);
             return 0;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | java.io.IOException e) {   // a bad section name; --out DIR that cannot be written
             err.println("tutorial: " + e.getMessage());
             return 2;
         } catch (Exception e) {

@@ -158,7 +158,7 @@ class TrainCommandTest {
         Path f = csv("d.csv", csvRows(400, 6, 3));
         Run r = train("--data", f.toString(), "--classes", "3", "--batch", "50", "--hidden", "16", "--epochs", "5", "--lr", "0.1");
         assertEquals(0, r.status, r.err);
-        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6), training rows; 50 held out"), r.out);
+        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6), training rows; 50 held out (drawn at random, seed 0)"), r.out);
         assertTrue(r.out.contains("model   6-16-3 MLP"), r.out);
     }
 
@@ -166,7 +166,7 @@ class TrainCommandTest {
     void badCsvFilesAreNamedWithTheLine() throws IOException {
         Run missing = train("--data", dir.resolve("nope.csv").toString());
         assertEquals(2, missing.status);
-        assertTrue(missing.err.contains("data file not found: " + dir.resolve("nope.csv")), missing.err);
+        assertEquals("train: cannot read " + dir.resolve("nope.csv") + ": no such file\n", missing.err);
 
         Run ragged = train("--data", csv("r.csv", "1,0.5,0.5\n0,0.1\n").toString());
         assertEquals(2, ragged.status);
@@ -178,6 +178,72 @@ class TrainCommandTest {
 
         Run text = train("--data", csv("t.csv", "1,0.5\n2,abc\n").toString());
         assertTrue(text.err.contains("t.csv: line 2, column 1: 'abc' is not a number"), text.err);
+    }
+
+    @Test
+    void aNonFiniteValueInTheDataIsNamedAtLoadNotAsALossProblem() throws IOException {
+        Path f = csv("nan.csv", csvRows(400, 6, 3).replaceFirst("\n2,0.0,", "\n2,NaN,"));
+        Run r = train("--data", f.toString(), "--classes", "3", "--batch", "50", "--hidden", "8", "--epochs", "1");
+        assertEquals(2, r.status);
+        assertEquals("train: " + f + ": line 4, column 1: 'NaN' is not a finite float32 number\n", r.err);
+        assertFalse(r.out.contains("epoch "), r.out);
+    }
+
+    @Test
+    void outputPathsAreCheckedBeforeTraining() throws IOException {
+        Path file = csv("afile", "x");
+        Path plot = file.resolve("x.png");
+        Run r = small("--epochs", "1", "--plot", plot.toString());
+        assertEquals(2, r.status);
+        assertEquals("train: --plot: cannot write " + plot + ": " + file + " is not a directory\n", r.err);
+        assertEquals("", r.out, "nothing trained");
+
+        Run d = small("--epochs", "1", "--checkpoint", dir.toString());
+        assertEquals(2, d.status);
+        assertEquals("train: --checkpoint: cannot write " + dir + ": it is a directory\n", d.err);
+        assertEquals("", d.out, "nothing trained");
+
+        Path fresh = dir.resolve("new").resolve("sub").resolve("ck.safetensors");
+        Run ok = small("--steps", "1", "--checkpoint", fresh.toString());
+        assertEquals(0, ok.status, ok.err);
+        assertTrue(Files.isRegularFile(fresh));
+    }
+
+    @Test
+    void fileErrorsNameThePathAndTheReasonInOneLine() throws IOException {
+        Path missing = dir.resolve("missing.safetensors");
+        Run r = small("--resume", missing.toString());
+        assertEquals(2, r.status);
+        assertEquals("train: cannot read " + missing + ": no such file\n", r.err);
+
+        Run d = small("--resume", dir.toString());
+        assertEquals(2, d.status);
+        assertEquals("train: cannot read " + dir + ": it is a directory, not a file\n", d.err);
+
+        Run data = train("--data", dir.toString());
+        assertEquals(2, data.status);
+        assertEquals("train: cannot read " + dir + ": it is a directory, not a file\n", data.err);
+
+        Path garbage = csv("garbage.safetensors", "\u0010\0\0\0\0\0\0\0{\"w\": tru, \"x\": 1}");
+        Run g = small("--resume", garbage.toString());
+        assertEquals(2, g.status);
+        assertEquals("train: not a valid safetensors file: " + garbage + ": tensor 'w' must be an object {dtype, shape, data_offsets}, found 't'\n", g.err);
+    }
+
+    @Test
+    void resumingAFinishedRunSaysSoAndHowToTrainFurther() {
+        Path ck = dir.resolve("ck.safetensors");
+        assertEquals(0, small("--epochs", "1", "--checkpoint", ck.toString()).status);
+        Run r = small("--epochs", "1", "--resume", ck.toString());
+        assertEquals(0, r.status, r.err);
+        assertTrue(r.out.contains("nothing to train: " + ck + " has finished epoch 1 (step 8) and this run asks for 1 epoch (8 steps);"
+                + " to train further, ask for more, e.g. --epochs 2"), r.out);
+        assertTrue(r.epochs().isEmpty(), r.out);
+        Run steps = small("--steps", "8", "--resume", ck.toString());
+        assertTrue(steps.out.contains("nothing to train: " + ck + " has finished epoch 1 (step 8) and this run asks for 8 steps;"
+                + " to train further, ask for more, e.g. --steps 16"), steps.out);
+        Run more = small("--epochs", "2", "--resume", ck.toString());
+        assertEquals(1, more.epochs().size(), more.out);
     }
 
     private Path idx(String name, int[] dims, int values, int magicType) throws IOException {

@@ -137,4 +137,13 @@ class TutorialTest {
         assertEquals(2, Tutorial.main(new String[] {"chain"}, new PrintStream(o), new PrintStream(e)));
         assertTrue(e.toString().contains("tutorial: no tutorial section 'chain'"), e.toString());
     }
+
+    @Test
+    void anOutputDirectoryThatCannotBeMadeIsNamedWithTheReason() throws java.io.IOException {
+        Path file = Files.writeString(dir.resolve("afile"), "x");
+        Path png = file.resolve("sub").resolve("linear_regression_loss.png");
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        assertEquals(2, Tutorial.main(new String[] {"linear-regression", "--out", file.resolve("sub").toString()}, new PrintStream(o), new PrintStream(e)));
+        assertEquals("tutorial: cannot write " + png + ": " + file + " is not a directory\n", e.toString());
+    }
 }
