@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.panagrad.autograd.AccumulateGrad;
+import dev.panagrad.autograd.CopySlices;
 import dev.panagrad.autograd.Engine;
 import dev.panagrad.autograd.Node;
 import dev.panagrad.blas.Blas;
@@ -53,8 +54,17 @@ public final class Tensor {
     private Tensor grad;
     private boolean retainsGrad;
     private AccumulateGrad accumulator;
-    /** For views: the tensor whose storage this views (the root of the view chain); null otherwise. */
-    private final Tensor viewBase;
+    /**
+     * For a view made by a view op (slice, view, t, expand, ...): its base, PyTorch's {@code _base}, never
+     * itself a view; null otherwise. Views share the base's storage and so its version counter.
+     */
+    private Tensor viewBase;
+    /** For a view: the storage version its grad_fn belongs to; at another version {@link #fn()} rebuilds it. */
+    private int viewVersion;
+    /** For a view: how it was made, which decides whether it may be rebased after an in-place op (PyTorch's CreationMeta). */
+    private ViewMade viewMade;
+
+    private enum ViewMade { GRAD_MODE, NO_GRAD_MODE, IN_CUSTOM_FUNCTION }
 
     private Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset, Tensor viewBase) {
         this.storage = storage;
@@ -286,12 +296,55 @@ public final class Tensor {
         return this;
     }
 
-    public boolean requiresGrad() { return requiresGrad || gradFn != null; }
+    /** Whether gradients flow to this tensor; a view also requires grad when its base does (even one made without grad). */
+    public boolean requiresGrad() { return requiresGrad || gradFn != null || (viewBase != null && viewBase.requiresGrad()); }
 
-    public boolean isLeaf() { return gradFn == null; }
+    public boolean isLeaf() { return fn() == null; }
 
     /** The node that made this tensor, or null for a leaf. */
-    public Node gradFn() { return gradFn; }
+    public Node gradFn() { return fn(); }
+
+    /**
+     * PyTorch's {@code grad_fn()}: for a view whose memory was changed in place since its grad_fn was made
+     * (through its base or another view of it), a new one, AsStridedBackward0 over the base's current
+     * grad_fn; a retained gradient moves along to it. A view made without grad (or inside a custom
+     * Function) may not be rebased: that throws PyTorch's error.
+     */
+    private Node fn() {
+        if (viewBase == null || (gradFn == null && !viewBase.requiresGrad())) return gradFn;
+        int now = storage.version();
+        if (viewVersion != now) {
+            checkViewRebase(true);
+            Node old = gradFn;
+            gradFn = asStridedBackward();
+            viewVersion = now;
+            moveRetainer(old);
+        }
+        return gradFn;
+    }
+
+    /** PyTorch's {@code handle_view_on_rebase}: only a view made in grad mode outside a custom Function may be rebased. */
+    private void checkViewRebase(boolean indirect) {
+        if (viewMade == ViewMade.GRAD_MODE) return;
+        String modified = indirect ? "its base or another view of its base has been" : "is being";
+        if (viewMade == ViewMade.NO_GRAD_MODE) {
+            throw new IllegalStateException("A view was created in no_grad mode and " + modified + " modified inplace with grad mode enabled."
+                    + " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the"
+                    + " view and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both"
+                    + " outside (if you want the inplace to be tracked).");
+        }
+        throw new IllegalStateException("Output 0 of " + gradFn.name() + " is a view and " + modified + " modified inplace. This view was"
+                + " created inside a custom Function (or because an input was returned as-is) and the autograd logic to handle view+inplace"
+                + " would override the custom backward associated with the custom Function, leading to incorrect gradients. This behavior"
+                + " is forbidden. You can fix this by cloning the output of the custom Function.");
+    }
+
+    /** After this tensor's grad_fn changed from {@code old}: a retained gradient is that of the current version. */
+    private void moveRetainer(Node old) {
+        if (!retainsGrad) return;
+        if (old != null) old.removeRetainer(this);
+        if (gradFn != null) gradFn.addRetainer(this);
+    }
 
     /**
      * The accumulated gradient. For a non-leaf without {@link #retainGrad()} this is null and, once
@@ -319,12 +372,13 @@ public final class Tensor {
 
     /** Keeps this non-leaf's gradient in {@link #grad()} after backward. No-op on leaves. */
     public Tensor retainGrad() {
-        if (gradFn == null) {
+        Node fn = fn();
+        if (fn == null) {
             if (!requiresGrad) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
             return this;
         }
         retainsGrad = true;
-        gradFn.addRetainer(this);
+        fn.addRetainer(this);
         return this;
     }
 
@@ -375,7 +429,8 @@ public final class Tensor {
     }
 
     private Node edge() {
-        if (gradFn != null) return gradFn;
+        Node fn = fn();
+        if (fn != null) return fn;
         if (!requiresGrad) return null;
         if (accumulator == null) accumulator = new AccumulateGrad(this);
         return accumulator;
@@ -397,11 +452,13 @@ public final class Tensor {
             next[i] = in.edge();
             shapes[i] = in.shape;
             dtypes[i] = in.dtype;
-            any |= next[i] != null;
+            any |= in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
         }
         if (!any) return null;
         if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
         gradFn = new Node(name, next, shapes, dtypes, backward, this, toSave);
+        // a view made without grad that gets a node: a custom Function's output (its forward runs without grad)
+        if (viewMade == ViewMade.NO_GRAD_MODE) viewMade = ViewMade.IN_CUSTOM_FUNCTION;
         return gradFn;
     }
 
@@ -458,11 +515,7 @@ public final class Tensor {
                         + ") at non-singleton dimension " + i + ".  Target sizes: " + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
             }
         }
-        return new Tensor(storage, dtype, sh, st, offset, viewRoot());
-    }
-
-    private Tensor viewRoot() {
-        return viewBase != null ? viewBase : this;
+        return new Tensor(storage, dtype, sh, st, offset, null);
     }
 
     /** Writes {@code src}'s values (broadcast to this shape) into this tensor's elements, outside the graph. */
@@ -1029,8 +1082,21 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- views
 
+    /** Another layout over this tensor's memory; not a view for autograd until {@link #asView} makes it one. */
     private Tensor viewOf(int[] newShape, long[] newStrides, long newOffset) {
-        return new Tensor(storage, dtype, newShape, newStrides, newOffset, viewRoot());
+        return new Tensor(storage, dtype, newShape, newStrides, newOffset, null);
+    }
+
+    /**
+     * Makes {@code out}, a layout over this tensor's memory made by a view op, a view in autograd's sense:
+     * its base is this tensor's base (or this tensor), and it remembers the version and the grad mode it
+     * was made at (a view of a view made without grad keeps that origin, as PyTorch's propagation does).
+     */
+    private Tensor asView(Tensor out) {
+        out.viewBase = viewBase != null ? viewBase : this;
+        out.viewVersion = storage.version();
+        out.viewMade = !Grad.isEnabled() ? ViewMade.NO_GRAD_MODE : viewBase != null ? viewMade : ViewMade.GRAD_MODE;
+        return out;
     }
 
     private int[] inferShape(int[] wanted) {
@@ -1097,7 +1163,7 @@ public final class Tensor {
             throw new IllegalStateException("view size is not compatible with input tensor's size and stride (at least one dimension spans across"
                     + " two contiguous subspaces). Use .reshape(...) instead. (shape " + Shape.str(shape) + ", strides " + Arrays.toString(strides) + ", view " + Shape.str(target) + ")");
         }
-        Tensor out = viewOf(target, st, offset);
+        Tensor out = asView(viewOf(target, st, offset));
         int[] in = shape;
         out.record("ViewBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
         return out;
@@ -1143,7 +1209,7 @@ public final class Tensor {
             if (seen[perm[i]]) throw new IllegalArgumentException("permute(): duplicate dims are not allowed: " + Arrays.toString(dims));
             seen[perm[i]] = true;
         }
-        Tensor out = permuteView(perm);
+        Tensor out = asView(permuteView(perm));
         int[] inverse = new int[perm.length];
         for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
         out.record("PermuteBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.permute(inverse)});
@@ -1152,7 +1218,7 @@ public final class Tensor {
 
     public Tensor transpose(int dim0, int dim1) {
         int a = Shape.dim(dim0, shape.length), b = Shape.dim(dim1, shape.length);
-        Tensor out = shape.length == 0 ? viewOf(shape, strides, offset) : transposeView(a, b);
+        Tensor out = asView(shape.length == 0 ? viewOf(shape, strides, offset) : transposeView(a, b));
         out.record("TransposeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.transpose(a, b)});
         return out;
     }
@@ -1160,7 +1226,7 @@ public final class Tensor {
     /** The transpose of a matrix (a vector or scalar as it is): {@code x.t()}. */
     public Tensor t() {
         if (shape.length > 2) throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is " + shape.length + "D");
-        Tensor out = shape.length < 2 ? viewOf(shape, strides, offset) : transposeView(0, 1);
+        Tensor out = asView(shape.length < 2 ? viewOf(shape, strides, offset) : transposeView(0, 1));
         out.record("TBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.t()});
         return out;
     }
@@ -1171,7 +1237,7 @@ public final class Tensor {
         for (int i = 0; i < shape.length; i++) if (shape[i] != 1) keep.add(i);
         int[] s = keep.stream().mapToInt(i -> shape[i]).toArray();
         long[] st = keep.stream().mapToLong(i -> strides[i]).toArray();
-        Tensor out = viewOf(s, st, offset);
+        Tensor out = asView(viewOf(s, st, offset));
         int[] in = shape;
         out.record("SqueezeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
         return out;
@@ -1193,6 +1259,7 @@ public final class Tensor {
             }
             out = viewOf(s, st, offset);
         }
+        asView(out);
         int[] in = shape;
         out.record("SqueezeBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.reshape(in)});
         return out;
@@ -1212,14 +1279,14 @@ public final class Tensor {
                 st[i] = strides[k++];
             }
         }
-        Tensor out = viewOf(s, st, offset);
+        Tensor out = asView(viewOf(s, st, offset));
         out.record("UnsqueezeBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.squeeze(d)});
         return out;
     }
 
     /** A broadcast view ({@code -1} keeps a size); its gradient is summed back by the engine. */
     public Tensor expand(int... sizes) {
-        Tensor out = expandView(sizes);
+        Tensor out = asView(expandView(sizes));
         out.record("ExpandBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
         return out;
     }
@@ -1236,7 +1303,7 @@ public final class Tensor {
         long[] st = strides.clone();
         sh[d] = len;
         st[d] = strides[d] * step;
-        Tensor out = viewOf(sh, st, offset + s * strides[d]);
+        Tensor out = asView(viewOf(sh, st, offset + s * strides[d]));
         int[] in = shape;
         out.record("SliceBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
             Tensor z = zeros(g.dtype, in);
@@ -1253,7 +1320,7 @@ public final class Tensor {
         int d = Shape.dim(dim, shape.length);
         long i = index < 0 ? index + shape[d] : index;
         if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + shape[d]);
-        Tensor out = selectView(d, i);
+        Tensor out = asView(selectView(d, i));
         int[] in = shape;
         out.record("SelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
             Tensor z = zeros(g.dtype, in);
@@ -1647,12 +1714,15 @@ public final class Tensor {
 
     // ---------------------------------------------------------------- in-place ops
 
+    /** PyTorch's {@code check_inplace}, for an in-place op that records (grad mode on, an input requires grad). */
     private void checkInPlace() {
-        if (!Grad.isEnabled()) return;
-        if (gradFn == null && requiresGrad) throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
-        if (viewBase != null && viewBase.gradFn == null && viewBase.requiresGrad) {
-            throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+        if (viewBase != null) {
+            checkViewRebase(false);
+            if (requiresGrad() && viewBase.isLeaf()) {
+                throw new IllegalStateException("a view of a leaf Variable that requires grad is being used in an in-place operation.");
+            }
         }
+        if (requiresGrad() && isLeaf()) throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
     }
 
     /**
@@ -1660,15 +1730,14 @@ public final class Tensor {
      * the version counter, and (when recording) make the result's node this tensor's grad_fn.
      */
     private Tensor inPlace(java.util.function.Function<Tensor, Tensor> op, Tensor other) {
-        checkInPlace();
         boolean track = Grad.isEnabled() && (requiresGrad() || (other != null && other.requiresGrad()));
-        if (track && viewBase != null && viewBase.requiresGrad()) {
-            throw new UnsupportedOperationException("in-place operations on a view of a tensor that requires grad are not supported yet"
-                    + " (shape " + Shape.str(shape) + "); use the out-of-place op");
-        }
+        if (track) checkInPlace();
         Tensor result;
         if (track) {
-            Tensor original = clone();   // the op may save its input; save the value before this write
+            // the op may save its input: it gets the value before this write, a copy standing in for this tensor in the
+            // graph (this tensor's grad_fn as its own, as PyTorch's next_functions show: no CloneBackward0 in between)
+            Tensor original = contiguousCopy();
+            original.gradFn = fn();
             result = op.apply(original);
         } else {
             try (var off = Grad.disabled()) {
@@ -1677,11 +1746,77 @@ public final class Tensor {
         }
         assignData(result);
         storage.bumpVersion();
-        if (track) {
-            gradFn = result.gradFn;
-            if (retainsGrad) gradFn.addRetainer(this);
-        }
+        if (track) rebaseHistory(result.gradFn);
         return this;
+    }
+
+    /**
+     * PyTorch's {@code rebase_history}: {@code fn}, the node of the in-place op just applied, becomes this
+     * tensor's grad_fn (a retained gradient follows it). For a view, the base takes a CopySlices around fn
+     * instead, and the view's grad_fn is rebuilt over it (AsStridedBackward0).
+     */
+    private void rebaseHistory(Node fn) {
+        if (viewBase == null) {
+            Node old = gradFn;
+            gradFn = fn;
+            moveRetainer(old);
+            return;
+        }
+        Tensor base = viewBase;
+        int[] baseShape = base.shape, viewShape = shape;
+        long[] baseStrides = base.strides, viewStrides = strides;
+        long viewOffset = offset - base.offset;
+        DType t = dtype;
+        base.gradFn = new CopySlices(base.edge(), base.shape, base.dtype, fn, (n, g) -> {
+            // the base's gradient in the base's layout; the window under the view gets fn's gradient for the view's old value
+            Tensor result = zerosLaidOutAs(t, baseShape, baseStrides);
+            result.assignData(g);
+            Tensor window = result.window(viewShape, viewStrides, viewOffset);
+            Tensor[] grads = ((CopySlices) n).applyFn(window.contiguousCopy());
+            grads = Arrays.copyOf(grads, n.nextFunctions().size());
+            if (n.needsInputGrad(0)) {
+                window.assignData(grads[0] == null ? scalar(t, 0) : grads[0].sumTo(viewShape));
+                grads[0] = result;
+            } else {
+                grads[0] = null;
+            }
+            return grads;
+        });
+        fn();   // the version moved on: this view's grad_fn becomes an AsStridedBackward0 over the CopySlices
+    }
+
+    /** This view's grad_fn over its base's current one: the gradient lands in the view's place in a base-shaped zero buffer. */
+    private Node asStridedBackward() {
+        Tensor base = viewBase;
+        int[] baseShape = base.shape, viewShape = shape;
+        long[] baseStrides = base.strides, viewStrides = strides;
+        long viewOffset = offset - base.offset;
+        DType t = dtype;
+        return new Node("AsStridedBackward0", new Node[] {base.edge()}, new int[][] {baseShape}, new DType[] {base.dtype}, (n, g) -> {
+            Tensor result = zerosLaidOutAs(t, baseShape, baseStrides);
+            // dims where the view repeats memory (stride 0, an expand) add up their gradient first
+            int[] repeated = java.util.stream.IntStream.range(0, viewShape.length).filter(d -> viewStrides[d] == 0 && viewShape[d] > 1).toArray();
+            int[] windowShape = viewShape.clone();
+            for (int d : repeated) windowShape[d] = 1;
+            result.window(windowShape, viewStrides, viewOffset).assignData(repeated.length == 0 ? g : g.sumRaw(repeated, true));
+            return new Tensor[] {result};
+        }, null, new Tensor[0]);
+    }
+
+    /** Zeros with the given shape and strides over a storage of their own that spans them (offset 0). */
+    private static Tensor zerosLaidOutAs(DType dtype, int[] shape, long[] strides) {
+        long span = 1;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 0) span = 0;
+            if (span > 0) span = Math.addExact(span, Math.multiplyExact(shape[d] - 1L, strides[d]));
+        }
+        Tensor flat = zeros(dtype, Math.toIntExact(span));
+        return new Tensor(flat.storage, dtype, shape.clone(), strides.clone(), 0, null);
+    }
+
+    /** Another layout over this tensor's storage, outside the graph: where a view sits in a buffer laid out as its base. */
+    private Tensor window(int[] windowShape, long[] windowStrides, long windowOffset) {
+        return new Tensor(storage, dtype, windowShape, windowStrides, offset + windowOffset, null);
     }
 
     public Tensor addInPlace(Tensor o) { return addInPlace(o, 1); }
@@ -1767,7 +1902,6 @@ public final class Tensor {
 
     public Tensor fillInPlace(double value) {
         if (!(Grad.isEnabled() && requiresGrad())) {   // nothing to record: write in place, no temporary
-            checkInPlace();
             if (isContiguous()) {
                 if (value == 0 && !(1 / value < 0)) {
                     segment().asSlice(offset * dtype.byteSize(), numel() * dtype.byteSize()).fill((byte) 0);

@@ -97,6 +97,11 @@ public class Node {
         retainers.add(t);
     }
 
+    /** Stops {@code t} receiving its gradient here: its grad_fn changed, and PyTorch moves the retains_grad hook along. */
+    public void removeRetainer(Tensor t) {
+        if (retainers != null) retainers.removeIf(r -> r == t);
+    }
+
     @Override
     public String toString() {
         return name;

@@ -34,7 +34,7 @@ public final class SavedTensor {
             Node fn = savedBy != null ? savedBy : t.gradFn();
             StringBuilder m = new StringBuilder("one of the variables needed for gradient computation has been modified by an inplace operation: [")
                     .append(t.dtype().tensorTypeName()).append(' ').append(Shape.str(t.shape())).append(']');
-            if (fn != null) m.append(", which is output 0 of ").append(fn.name()).append(',');
+            if (fn != null) m.append(", which is output 0 of ").append(fn instanceof CopySlices ? "torch::autograd::CopySlices" : fn.name()).append(',');
             m.append(" is at version ").append(now).append("; expected version ").append(version).append(" instead.")
                     .append(" Hint: enable anomaly detection to find the operation that failed to compute its gradient,")
                     .append(" with torch.autograd.set_detect_anomaly(True).");

@@ -19,7 +19,7 @@ public final class Sequential extends Module {
     /**
      * Runs the layers; each hidden activation is handed to the graph ({@link Tensor#dropWhenUnused}) once
      * the next layer has consumed it, so backward returns it to the pool after its last use. The input
-     * and the output stay the caller's.
+     * (and any view of it a layer returns) and the output stay the caller's.
      */
     @Override
     public Tensor forward(Tensor input) {
@@ -33,7 +33,8 @@ public final class Sequential extends Module {
             } else {
                 next = m.forward(x);
             }
-            if (x != input && next.storage() != x.storage()) x.dropWhenUnused();   // a layer returning a view keeps it
+            // storages, not tensor objects: a layer may return a view (of its input, so maybe of the caller's)
+            if (x.storage() != input.storage() && next.storage() != x.storage()) x.dropWhenUnused();
             x = next;
         }
         return x;
