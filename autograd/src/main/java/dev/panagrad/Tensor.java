@@ -640,12 +640,12 @@ public final class Tensor {
         }, false, true);
     }
 
-    /** max(x, 0). d/dx = 1 where result > 0, else 0 (so 0 at 0). */
+    /** max(x, 0) (NaN stays NaN). d/dx = 0 where result <= 0, else 1 (so 0 at 0, 1 at NaN, as PyTorch's threshold_backward). */
     public Tensor relu() {
         return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {reluGrad(g, n.saved(0))}, false, true);
     }
 
-    /** g where the relu output y is positive, else 0, in one pass when both are contiguous. */
+    /** 0 where the relu output y is <= 0, else g (g at NaN), in one pass when both are contiguous. */
     private static Tensor reluGrad(Tensor g, Tensor y) {
         if (g.dtype != y.dtype || !Arrays.equals(g.shape, y.shape) || !g.isContiguous() || !y.isContiguous()) {
             return g.maskedFill(y.le(0), 0);
@@ -662,14 +662,14 @@ public final class Tensor {
         return g;
     }
 
-    /** Clamps into [min, max] (either may be infinite). d/dx = 1 inside, including the bounds. */
+    /** Clamps into [min, max] (either may be infinite; NaN stays NaN). d/dx = 1 inside, including the bounds; 0 at NaN. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
         Tensor out = zipScalarRaw(BinaryOp.MAX, min).zipScalarRaw(BinaryOp.MIN, max);
         String name = Double.isInfinite(max) ? "ClampMinBackward0" : Double.isInfinite(min) ? "ClampMaxBackward0" : "ClampBackward1";
         out.record(name, new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
             Tensor x = n.saved(0);
-            return new Tensor[] {g.maskedFill(x.lt(min).or(x.gt(max)), 0)};
+            return new Tensor[] {g.maskedFill(x.ge(min).and(x.le(max)).eq(0), 0)};
         });
         return out;
     }
@@ -752,12 +752,19 @@ public final class Tensor {
 
     /** this^p. d/dx = p·x^(p−1) (0 when p = 0). */
     public Tensor pow(double p) {
-        Tensor out = zipScalarRaw(BinaryOp.POW, p);
+        Tensor out = powScalarRaw(p);
         out.record("PowBackward0", new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
             if (p == 0) return new Tensor[] {zerosLike(g)};
-            return new Tensor[] {g.mul(n.saved(0).zipScalarRaw(BinaryOp.POW, p - 1).mulRawScalar(p))};
+            return new Tensor[] {g.mul(n.saved(0).powScalarRaw(p - 1).mulRawScalar(p))};
         });
         return out;
+    }
+
+    /** x^p as PyTorch computes a tensor to a number: √x for 0.5 and 1/√x for −0.5 (NaN at −inf, ∓0 at −0, where C's pow differs). */
+    private Tensor powScalarRaw(double p) {
+        if (p == 0.5) return mapRaw(UnaryOp.SQRT);
+        if (p == -0.5) return mapRaw(UnaryOp.RSQRT);
+        return zipScalarRaw(BinaryOp.POW, p);
     }
 
     /** this^e, element-wise. d/dthis = e·this^(e−1) (0 where e = 0); d/de = result·ln(this) (0 where this = 0 and e ≥ 0). */
@@ -961,7 +968,7 @@ public final class Tensor {
 
     public ValuesIndices max(int dim) { return max(dim, false); }
 
-    /** The largest element; ties share the gradient evenly. */
+    /** The largest element (NaN if any is NaN); ties share the gradient evenly, as do the NaNs when the result is NaN. */
     public Tensor max() {
         return amaxNamed(new int[0], false, "MaxBackward1");
     }
@@ -978,11 +985,15 @@ public final class Tensor {
         if (numel() == 0) throw new IllegalArgumentException("max(): Expected reduction dim to be specified for input.numel() == 0 (shape " + Shape.str(shape) + ")");
         Tensor out = reduceRaw(Kernels.Reduce.MAX, d, keepdim, dtype, null);
         int[] kept = keptShape(d, true);
+        boolean evenly = name.equals("MaxBackward1"), nanResult = evenly && Double.isNaN(out.item());
         out.record(name, new Tensor[] {this}, new Tensor[] {this, out}, (n, g) -> {
             Tensor x = n.saved(0);
-            Tensor mask = x.eq(n.saved(1).reshapeData(kept)).to(g.dtype);
-            Tensor count = mask.sumRaw(d, true);
-            return new Tensor[] {mask.mul(g.reshapeData(kept)).div(count)};
+            // max() shares the gradient among the NaNs when it returned NaN, and writes zeros elsewhere
+            // (PyTorch's evenly_distribute_backward); amax scales by the count of x == result, which is
+            // 0 when the result is NaN, so its gradient is NaN everywhere, as PyTorch's
+            Tensor mask = nanResult ? x.ne(x) : x.eq(n.saved(1).reshapeData(kept));
+            Tensor share = g.reshapeData(kept).div(mask.to(g.dtype).sumRaw(d, true));
+            return new Tensor[] {evenly ? share.expandView(x.shape).maskedFill(mask.eq(0), 0) : mask.to(g.dtype).mul(share)};
         });
         return out;
     }

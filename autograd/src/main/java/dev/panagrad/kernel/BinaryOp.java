@@ -6,7 +6,8 @@ public enum BinaryOp {
     SUB { public double apply(double a, double b) { return a - b; } },
     MUL { public double apply(double a, double b) { return a * b; } },
     DIV { public double apply(double a, double b) { return a / b; } },
-    POW { public double apply(double a, double b) { return Math.pow(a, b); } },
+    /** C's pow (as PyTorch): 1 for 1^y and (-1)^±inf, where Math.pow gives NaN. */
+    POW { public double apply(double a, double b) { return a == 1 || (a == -1 && Double.isInfinite(b)) ? 1 : Math.pow(a, b); } },
     MAX { public double apply(double a, double b) { return Double.isNaN(a) || a >= b ? a : b; } },
     MIN { public double apply(double a, double b) { return Double.isNaN(a) || a <= b ? a : b; } },
     LT { public double apply(double a, double b) { return a < b ? 1 : 0; } },

@@ -276,13 +276,13 @@ public final class Kernels {
         }
     }
 
-    /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
+    /** out = y <= 0 ? 0 : g over n contiguous elements of one floating dtype: relu's backward from its output (g where y is NaN). */
     public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && vector(n)) {
             if (n < Parallel.BIG) VectorKernels.reluBackward(g, go, y, yo, out, oo, n);
             else Parallel.forBigRange(n, (from, to) -> VectorKernels.reluBackward(g, go + from, y, yo + from, out, oo + from, to - from));
         } else {
-            for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) > 0 ? get(g, t, go + i) : 0);
+            for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) <= 0 ? 0 : get(g, t, go + i));
         }
     }
 
