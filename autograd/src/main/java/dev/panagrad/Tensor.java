@@ -510,13 +510,44 @@ public final class Tensor {
         return t.isFloatingPoint() ? t : DType.F32;
     }
 
+    /**
+     * The dtype of {@code this op s} for a number s, by PyTorch's promotion: a floating tensor keeps its
+     * dtype; an int64 or bool tensor gives int64 for a whole s (a whole Java double stands for a Python
+     * int, as in {@link #arange}) and float32 for a fractional one or for a true division.
+     */
+    private DType scalarOpResult(BinaryOp op, double s) {
+        if (op.isComparison()) return DType.BOOL;
+        if (dtype.isFloatingPoint()) return dtype;
+        return op != BinaryOp.DIV && s == Math.rint(s) && !Double.isInfinite(s) ? DType.I64 : DType.F32;
+    }
+
+    /** PyTorch's name of a dtype in messages: Float, Double, Long, Bool. */
+    static String typeName(DType t) {
+        return switch (t) {
+            case F32 -> "Float";
+            case F64 -> "Double";
+            case I64 -> "Long";
+            case BOOL -> "Bool";
+        };
+    }
+
+    private static void checkNotBoolSubtraction(DType a, DType b) {
+        if (a == DType.BOOL && b == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+        }
+        if (a == DType.BOOL || b == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
+    }
+
     private static Tensor zipRaw(BinaryOp op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape, b.shape);
         DType common = promote(a, b);
-        DType outType = op.isComparison() ? DType.BOOL : common;
+        // integers and bools divide into the default float dtype (true division), as PyTorch's
+        DType outType = op.isComparison() ? DType.BOOL : op == BinaryOp.DIV && !common.isFloatingPoint() ? DType.F32 : common;
         Tensor out = empty(outType, shape);
         long n = out.numel();
-        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous()) {
+        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous() && b.dtype != DType.I64) {   // (item() would round an int64)
             Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, b.item(), outType, out.segment(), 0, n);
             return out;
         }
@@ -548,7 +579,7 @@ public final class Tensor {
             return true;
         }
         int last = shape.length - 1;
-        if (aFull && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
+        if (aFull && b.dtype != DType.I64 && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
                 && Arrays.equals(ps, withLastOne(Arrays.copyOfRange(shape, shape.length - ps.length, shape.length)))
                 && part.numel() * shape[last] == n && shape[last] >= 8) {
             long k = shape[last];   // one value of b per row of a
@@ -568,7 +599,7 @@ public final class Tensor {
     }
 
     private Tensor zipScalarRaw(BinaryOp op, double s) {
-        DType outType = op.isComparison() ? DType.BOOL : scalarResult(dtype);
+        DType outType = scalarOpResult(op, s);
         Tensor a = isContiguous() ? this : contiguousCopy();
         Tensor out = empty(outType, shape);
         Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, s, outType, out.segment(), 0, numel());
@@ -576,7 +607,7 @@ public final class Tensor {
     }
 
     private Tensor mapRaw(UnaryOp op) {
-        DType t = scalarResult(dtype);
+        DType t = dtype == DType.I64 && op.keepsInt64() ? DType.I64 : scalarResult(dtype);
         Tensor a = isContiguous() && t == dtype ? this : converted(t);
         Tensor out = empty(t, shape);
         Kernels.map(op, t, a.segment(), a.offset, out.segment(), 0, numel());
@@ -593,6 +624,9 @@ public final class Tensor {
     }
 
     public Tensor neg() {
+        if (dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
         return unary(UnaryOp.NEG, "NegBackward0", (n, g) -> new Tensor[] {g.neg()}, false, false);
     }
 
@@ -613,6 +647,7 @@ public final class Tensor {
 
     /** |x|. d/dx = sign(x), 0 at 0. */
     public Tensor abs() {
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("\"abs_cpu\" not implemented for 'Bool'");
         return unary(UnaryOp.ABS, "AbsBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0).mapRaw(UnaryOp.SIGN))}, true, false);
     }
 
@@ -642,6 +677,7 @@ public final class Tensor {
 
     /** max(x, 0) (NaN stays NaN). d/dx = 0 where result <= 0, else 1 (so 0 at 0, 1 at NaN, as PyTorch's threshold_backward). */
     public Tensor relu() {
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("Boolean inputs not supported for relu");
         return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {reluGrad(g, n.saved(0))}, false, true);
     }
 
@@ -699,6 +735,7 @@ public final class Tensor {
     public Tensor sub(Tensor o) { return sub(o, 1); }
 
     public Tensor sub(Tensor o, double alpha) {
+        checkNotBoolSubtraction(dtype, o.dtype);
         Tensor other = alpha == 1 ? o : o.mulRawScalar(alpha);
         Tensor out = zipRaw(BinaryOp.SUB, this, other);
         out.record("SubBackward0", new Tensor[] {this, o}, new Tensor[0],
@@ -707,6 +744,7 @@ public final class Tensor {
     }
 
     public Tensor sub(double s) {
+        checkNotBoolSubtraction(dtype, DType.I64);
         Tensor out = zipScalarRaw(BinaryOp.SUB, s);
         out.record("SubBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
         return out;
@@ -714,6 +752,7 @@ public final class Tensor {
 
     /** s − this ({@code s - x} in Python). */
     public Tensor rsub(double s) {
+        checkNotBoolSubtraction(dtype, DType.I64);
         Tensor out = mapRaw(UnaryOp.NEG).zipScalarRaw(BinaryOp.ADD, s);
         out.record("RsubBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.neg()});
         return out;
@@ -760,8 +799,12 @@ public final class Tensor {
         return out;
     }
 
-    /** x^p as PyTorch computes a tensor to a number: √x for 0.5 and 1/√x for −0.5 (NaN at −inf, ∓0 at −0, where C's pow differs). */
+    /**
+     * x^p as PyTorch computes a tensor to a number: √x for 0.5 and 1/√x for −0.5 (NaN at −inf, ∓0 at −0,
+     * where C's pow differs); an int64 or bool tensor to a whole power stays int64 (exact, wrapping).
+     */
     private Tensor powScalarRaw(double p) {
+        if (!dtype.isFloatingPoint() && p < 0 && p == Math.rint(p)) throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
         if (p == 0.5) return mapRaw(UnaryOp.SQRT);
         if (p == -0.5) return mapRaw(UnaryOp.RSQRT);
         return zipScalarRaw(BinaryOp.POW, p);
@@ -927,6 +970,7 @@ public final class Tensor {
     public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
 
     public Tensor mean() {
+        checkMeanDtype();
         long count = numel();
         Tensor out = sumRaw(new int[0], false).zipScalarRaw(BinaryOp.DIV, count);
         int[] in = shape;
@@ -935,6 +979,7 @@ public final class Tensor {
     }
 
     public Tensor mean(int[] dims, boolean keepdim) {
+        checkMeanDtype();
         int[] d = normalizeDims(dims);
         long count = 1;
         for (int x : d) count *= shape[x];
@@ -946,6 +991,12 @@ public final class Tensor {
     }
 
     public Tensor mean(int dim) { return mean(new int[] {dim}, false); }
+
+    private void checkMeanDtype() {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: " + typeName(dtype));
+        }
+    }
 
     public Tensor mean(int dim, boolean keepdim) { return mean(new int[] {dim}, keepdim); }
 
@@ -1011,6 +1062,10 @@ public final class Tensor {
     private Tensor softmaxImpl(int dim, boolean log) {
         int d = Shape.dim(dim, shape.length);
         int last = Math.max(0, shape.length - 1);
+        if (!dtype.isFloatingPoint()) {   // PyTorch names its kernel: the last-dim one, or the general one
+            String kernel = d == last ? (log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl") : "softmax_kernel_impl";
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + typeName(dtype) + "'");
+        }
         Tensor moved = (shape.length == 0 ? this : transposeView(d, last)).contiguousCopy();
         DType t = scalarResult(dtype);
         if (moved.dtype != t) moved = moved.to(t);
@@ -1686,6 +1741,9 @@ public final class Tensor {
                 result = op.apply(this);
             }
         }
+        if (!canCast(result.dtype, dtype)) {   // refused before anything is written, as PyTorch does
+            throw new IllegalArgumentException("result type " + typeName(result.dtype) + " can't be cast to the desired output type " + typeName(dtype));
+        }
         assignData(result);
         storage.bumpVersion();
         if (track) {
@@ -1693,6 +1751,12 @@ public final class Tensor {
             if (retainsGrad) gradFn.addRetainer(this);
         }
         return this;
+    }
+
+    /** PyTorch's canCast for an in-place result: not floating into an integer, nor a number into a bool. */
+    private static boolean canCast(DType from, DType to) {
+        if (from.isFloatingPoint() && !to.isFloatingPoint()) return false;
+        return !(from != DType.BOOL && to == DType.BOOL);
     }
 
     public Tensor addInPlace(Tensor o) { return addInPlace(o, 1); }

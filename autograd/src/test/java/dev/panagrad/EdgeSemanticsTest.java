@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import dev.panagrad.memory.DType;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -109,6 +110,161 @@ class EdgeSemanticsTest {
             assertValues("w.grad", new double[] {1, 2, 1, 2, 0, 0, 0, 0}, w.grad());
             assertValues("b.grad", new double[] {1, 1, 0, 0}, b.grad());
         }));
+    }
+
+    // ---------------------------------------------------------------- integers (item 8)
+
+    static Tensor longs(long... values) {
+        return Tensor.fromArray(values, values.length);
+    }
+
+    static Tensor bools(boolean... values) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < d.length; i++) d[i] = values[i] ? 1 : 0;
+        return Tensor.fromArray(DType.BOOL, d, d.length);
+    }
+
+    static void assertLongs(String what, long[] expected, Tensor actual) {
+        assertEquals(DType.I64, actual.dtype(), what + ": dtype");
+        assertArrayEquals(expected, actual.toLongArray(), what);
+    }
+
+    static void assertFloats(String what, double[] expected, Tensor actual) {
+        assertEquals(DType.F32, actual.dtype(), what + ": dtype");
+        assertValues(what, expected, actual);
+    }
+
+    @Test
+    void integerDivisionIsTrueDivisionToFloat32() {
+        // torch.tensor([1, 2, 5]) / torch.tensor([2, 2, 2])   -> tensor([0.5000, 1.0000, 2.5000]) (float32)
+        assertFloats("[1, 2, 5] / [2, 2, 2]", new double[] {0.5, 1, 2.5}, longs(1, 2, 5).div(longs(2, 2, 2)));
+        // torch.tensor([1, -1, 0]) / torch.tensor([0, 0, 0])  -> tensor([inf, -inf, nan])
+        assertFloats("x / 0", new double[] {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN}, longs(1, -1, 0).div(longs(0, 0, 0)));
+        // torch.tensor([7, -7]) / 2                           -> tensor([ 3.5000, -3.5000])
+        assertFloats("[7, -7] / 2", new double[] {3.5, -3.5}, longs(7, -7).div(2));
+        // torch.tensor([True, False]) / torch.tensor([True, False]) -> tensor([1., nan])
+        assertFloats("bool / bool", new double[] {1, Double.NaN}, bools(true, false).div(bools(true, false)));
+        // torch.tensor([2, 3]) / torch.tensor([True, True])   -> tensor([2., 3.])
+        assertFloats("int64 / bool", new double[] {2, 3}, longs(2, 3).div(bools(true, true)));
+    }
+
+    @Test
+    void int64SumIsExactAndWrapsAsPyTorch() {
+        long big = 1L << 53;
+        // torch.tensor([2**53, 1]).sum()        -> tensor(9007199254740993)
+        assertLongs("sum", new long[] {big + 1}, longs(big, 1).sum());
+        assertLongs("sum(0)", new long[] {big + 1}, longs(big, 1).sum(0));
+        // torch.tensor([2**62, 2**62, 2**62]).sum() -> tensor(-4611686018427387904)
+        assertLongs("sum that overflows", new long[] {-4611686018427387904L}, longs(1L << 62, 1L << 62, 1L << 62).sum());
+        // torch.tensor([[2**53, 1], [1, 2**53]]).sum(1) -> tensor([9007199254740993, 9007199254740993])
+        assertLongs("row sums", new long[] {big + 1, big + 1}, Tensor.fromArray(new long[] {big, 1, 1, big}, 2, 2).sum(1));
+        // torch.tensor([True, False, True]).sum() -> tensor(2) (int64)
+        assertLongs("bool sum", new long[] {2}, bools(true, false, true).sum());
+        // torch.tensor([], dtype=torch.long).sum() -> tensor(0)
+        assertLongs("empty sum", new long[] {0}, Tensor.zeros(DType.I64, 0).sum());
+    }
+
+    @Test
+    void meanOfIntegersRefusesAsPyTorch() {
+        // torch.tensor([1, 2]).mean()  -> RuntimeError: mean(): could not infer output dtype. ... Got: Long
+        String msg = "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ";
+        assertEquals(msg + "Long", assertThrows(IllegalArgumentException.class, () -> longs(1, 2).mean()).getMessage());
+        assertEquals(msg + "Long", assertThrows(IllegalArgumentException.class, () -> longs(1, 2).mean(0)).getMessage());
+        assertEquals(msg + "Bool", assertThrows(IllegalArgumentException.class, () -> bools(true).mean()).getMessage());
+    }
+
+    @Test
+    void int64ElementWiseOpsAndMaxAreExactBeyond2To53() {
+        long big = (1L << 53) + 1;
+        // torch.tensor([2**53 + 1]) + 0, * 1, + torch.tensor([0])  -> tensor([9007199254740993])
+        assertLongs("+ 0", new long[] {big}, longs(big).add(0));
+        assertLongs("* 1", new long[] {big}, longs(big).mul(1));
+        assertLongs("+ [0]", new long[] {big}, longs(big).add(longs(0)));
+        assertLongs("- [1]", new long[] {big - 1}, longs(big).sub(longs(1)));
+        // torch.tensor([2**53 + 1]) == torch.tensor([2**53])  -> tensor([False])
+        assertArrayEquals(new double[] {0}, longs(big).eq(longs(big - 1)).toDoubleArray());
+        // torch.tensor([2**53 + 1, 2**53]).max(0) -> values 9007199254740993, indices 0; argmax of [2**53, 2**53 + 1] -> 1
+        var m = longs(big, big - 1).max(0);
+        assertLongs("max(0).values", new long[] {big}, m.values());
+        assertLongs("max(0).indices", new long[] {0}, m.indices());
+        assertLongs("argmax", new long[] {1}, longs(big - 1, big).argmax());
+        assertLongs("max()", new long[] {big}, longs(big - 1, big).max());
+        // torch.tensor([3]).pow(40) -> tensor([-6289078614652622815]) (wraps, as C's int64)
+        assertLongs("pow(40)", new long[] {-6289078614652622815L}, longs(3).pow(40));
+        // torch.tensor([2, 1, -1, 0]).pow(torch.tensor([-1, -2, -3, -1])) -> tensor([0, 1, -1, 0])
+        assertLongs("pow(negative tensor)", new long[] {0, 1, -1, 0}, longs(2, 1, -1, 0).pow(longs(-1, -2, -3, -1)));
+    }
+
+    @Test
+    void integerScalarOpsFollowPyTorchsTypePromotion() {
+        // a = torch.tensor([1, -2, 5]); a whole Java double acts as a Python int (as arange does)
+        assertLongs("a + 2", new long[] {3, 0, 7}, longs(1, -2, 5).add(2));
+        assertLongs("a - 2", new long[] {-1, -4, 3}, longs(1, -2, 5).sub(2));
+        assertLongs("a * 2", new long[] {2, -4, 10}, longs(1, -2, 5).mul(2));
+        assertLongs("2 - a", new long[] {1, 4, -3}, longs(1, -2, 5).rsub(2));
+        assertFloats("a * 2.5", new double[] {2.5, -5, 12.5}, longs(1, -2, 5).mul(2.5));
+        assertFloats("a - 1.5", new double[] {-0.5, -3.5, 3.5}, longs(1, -2, 5).sub(1.5));
+        assertFloats("a / 2", new double[] {0.5, -1, 2.5}, longs(1, -2, 5).div(2));
+        assertLongs("a.pow(2)", new long[] {1, 4, 25}, longs(1, -2, 5).pow(2));
+        assertLongs("a.pow(0)", new long[] {1, 1, 1}, longs(1, -2, 5).pow(0));
+        assertFloats("a.pow(0.5)", new double[] {1, Double.NaN, Math.sqrt(5)}, longs(1, -2, 5).pow(0.5));
+        // torch.tensor([1]).pow(-1) -> RuntimeError: Integers to negative integer powers are not allowed.
+        assertEquals("Integers to negative integer powers are not allowed.",
+                assertThrows(IllegalArgumentException.class, () -> longs(1, -2, 5).pow(-1)).getMessage());
+        assertLongs("a.neg()", new long[] {-1, 2, -5}, longs(1, -2, 5).neg());
+        assertLongs("a.abs()", new long[] {1, 2, 5}, longs(1, -2, 5).abs());
+        assertLongs("a.relu()", new long[] {1, 0, 5}, longs(1, -2, 5).relu());
+        assertLongs("a.clamp(0, 3)", new long[] {1, 0, 3}, longs(1, -2, 5).clamp(0, 3));
+        assertFloats("a.clamp(0.5, 3.5)", new double[] {1, 0.5, 3.5}, longs(1, -2, 5).clamp(0.5, 3.5));
+        assertFloats("a.exp()", new double[] {Math.E, Math.exp(-2), Math.exp(5)}, longs(1, -2, 5).exp());
+    }
+
+    @Test
+    void boolArithmeticFollowsPyTorch() {
+        // b = torch.tensor([True, False])
+        assertLongs("b + 1", new long[] {2, 1}, bools(true, false).add(1));
+        assertLongs("b * 2", new long[] {2, 0}, bools(true, false).mul(2));
+        assertFloats("b * 2.5", new double[] {2.5, 0}, bools(true, false).mul(2.5));
+        assertLongs("b.pow(2)", new long[] {1, 0}, bools(true, false).pow(2));
+        assertEquals(DType.BOOL, bools(true, false).add(bools(true, false)).dtype(), "b + b is bool");
+        assertEquals(DType.BOOL, bools(true, false).max().dtype(), "b.max() is bool");
+        String minus = "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+        assertEquals(minus, assertThrows(IllegalArgumentException.class, () -> bools(true).sub(1)).getMessage());
+        assertEquals(minus, assertThrows(IllegalArgumentException.class, () -> bools(true).rsub(1)).getMessage());
+        assertEquals(minus, assertThrows(IllegalArgumentException.class, () -> longs(1).sub(bools(true))).getMessage());
+        assertEquals("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+                assertThrows(IllegalArgumentException.class, () -> bools(true).sub(bools(true))).getMessage());
+        assertEquals("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+                assertThrows(IllegalArgumentException.class, () -> bools(true).neg()).getMessage());
+    }
+
+    @Test
+    void inPlaceOpsRefuseAResultTheTensorsDtypeCannotHold() {
+        // a = torch.tensor([1, -2, 5]); a.add_(1) -> tensor([ 2, -1,  6]); a.mul_(2.5) -> RuntimeError
+        Tensor a = longs(1, -2, 5);
+        assertLongs("add_(1)", new long[] {2, -1, 6}, a.addInPlace(1));
+        String msg = "result type Float can't be cast to the desired output type Long";
+        assertEquals(msg, assertThrows(IllegalArgumentException.class, () -> a.mulInPlace(2.5)).getMessage());
+        assertEquals(msg, assertThrows(IllegalArgumentException.class, () -> a.divInPlace(2)).getMessage());
+        assertEquals(msg, assertThrows(IllegalArgumentException.class, () -> a.addInPlace(Tensor.of(0.5, 0.5, 0.5))).getMessage());
+        assertLongs("unchanged after the refusals", new long[] {2, -1, 6}, a);
+        assertEquals(1, a.storageVersion(), "only add_ bumped the version");
+        // torch.tensor([True]).mul_(2) -> RuntimeError: result type Long can't be cast to the desired output type Bool
+        assertEquals("result type Long can't be cast to the desired output type Bool",
+                assertThrows(IllegalArgumentException.class, () -> bools(true).mulInPlace(2)).getMessage());
+        // torch.tensor([2., 3.]).add_(torch.tensor([1, 1])) -> tensor([3., 4.])
+        assertValues("float += int64", new double[] {3, 4}, Tensor.of(2, 3).addInPlace(longs(1, 1)));
+    }
+
+    @Test
+    void softmaxOfIntegersRefusesAsPyTorch() {
+        // torch.tensor([[1, -2], [5, 3]]).softmax(1) -> RuntimeError: "softmax_lastdim_kernel_impl" not implemented for 'Long'
+        Tensor a = Tensor.fromArray(new long[] {1, -2, 5, 3}, 2, 2);
+        assertEquals("\"softmax_lastdim_kernel_impl\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class, () -> a.softmax(1)).getMessage());
+        // .softmax(0) and .log_softmax(0) -> "softmax_kernel_impl" not implemented for 'Long'
+        assertEquals("\"softmax_kernel_impl\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class, () -> a.softmax(0)).getMessage());
+        assertEquals("\"softmax_kernel_impl\" not implemented for 'Long'", assertThrows(IllegalArgumentException.class, () -> a.logSoftmax(0)).getMessage());
+        assertEquals("\"softmax_lastdim_kernel_impl\" not implemented for 'Bool'", assertThrows(IllegalArgumentException.class, () -> bools(true).softmax(0)).getMessage());
     }
 
     private static Tensor input(DType dtype, double[] values) {

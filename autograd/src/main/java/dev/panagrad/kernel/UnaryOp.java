@@ -20,4 +20,20 @@ public enum UnaryOp {
     IDENTITY { public double apply(double x) { return x; } };
 
     public abstract double apply(double x);
+
+    /** Whether the op maps int64 to int64 (PyTorch keeps the dtype for these; the others give a float). */
+    public boolean keepsInt64() {
+        return this == NEG || this == ABS || this == RELU || this == IDENTITY;
+    }
+
+    /** The op on an int64 value, exactly: only for {@link #keepsInt64()} ops. */
+    public long applyLong(long x) {
+        return switch (this) {
+            case NEG -> -x;
+            case ABS -> Math.abs(x);
+            case RELU -> Math.max(x, 0);
+            case IDENTITY -> x;
+            default -> throw new IllegalArgumentException(name() + " of int64 gives a float");
+        };
+    }
 }
