@@ -70,8 +70,8 @@ public final class Tensor {
     /** An uninitialised contiguous tensor. */
     public static Tensor empty(DType dtype, int... shape) {
         int[] s = Shape.of(shape);
-        long n = Shape.numel(s);
-        return new Tensor(Storage.allocate(n * dtype.byteSize(), "tensor"), dtype, s, Shape.contiguousStrides(s), 0, null);
+        long bytes = Shape.storageBytes(s, dtype.byteSize());
+        return new Tensor(Storage.allocate(bytes, "tensor"), dtype, s, Shape.contiguousStrides(s), 0, null);
     }
 
     private static Tensor emptyLike(Tensor t, DType dtype) {
@@ -98,6 +98,7 @@ public final class Tensor {
 
     /** Values in row-major order with the given shape. */
     public static Tensor fromArray(DType dtype, double[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -108,6 +109,7 @@ public final class Tensor {
     }
 
     public static Tensor fromArray(float[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -117,6 +119,7 @@ public final class Tensor {
     }
 
     public static Tensor fromArray(long[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -169,15 +172,24 @@ public final class Tensor {
     /** start, start+step, ... below end: {@code torch.arange} (I64 when all arguments are whole, else F32). */
     public static Tensor arange(double start, double end, double step) {
         if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
-        long n = (long) Math.ceil((end - start) / step);
-        if (n < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        if (!Double.isFinite(start) || !Double.isFinite(end)) throw new IllegalArgumentException("unsupported range: " + number(start) + " -> " + number(end));
+        double count = Math.ceil((end - start) / step);
+        if (count < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        long n = (long) count;
         boolean whole = start == Math.rint(start) && step == Math.rint(step) && end == Math.rint(end);
-        Tensor t = empty(whole ? DType.I64 : DType.F32, Math.toIntExact(n));
+        Tensor t = empty(whole ? DType.I64 : DType.F32, Shape.dimSize(n, "arange"));
         for (long i = 0; i < n; i++) Kernels.set(t.storage.segment(), t.dtype, i, start + i * step);
         return t;
     }
 
     public static Tensor arange(long end) { return arange(0, end, 1); }
+
+    /** A number as Python prints it in PyTorch's messages: 3, 0.5, inf, nan. */
+    private static String number(double v) {
+        if (Double.isNaN(v)) return "nan";
+        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
 
     public static Tensor rand(int... shape) { return Generator.global().rand(DType.F32, shape); }
 
@@ -234,8 +246,9 @@ public final class Tensor {
 
     /** Copies the values out in row-major order. */
     public double[] toDoubleArray() {
+        int n = javaArrayLength("toDoubleArray");
         Tensor c = contiguous();
-        double[] out = new double[Math.toIntExact(c.numel())];
+        double[] out = new double[n];
         MemorySegment s = c.segment();
         for (int i = 0; i < out.length; i++) out[i] = Kernels.get(s, c.dtype, c.offset + i);
         return out;
@@ -249,11 +262,19 @@ public final class Tensor {
     }
 
     public long[] toLongArray() {
+        int n = javaArrayLength("toLongArray");
         Tensor c = contiguous();
-        long[] out = new long[Math.toIntExact(c.numel())];
+        long[] out = new long[n];
         MemorySegment s = c.segment();
         for (int i = 0; i < out.length; i++) out[i] = Kernels.getLong(s, c.dtype, c.offset + i);
         return out;
+    }
+
+    /** The element count as a Java array length, checked before anything is copied. */
+    private int javaArrayLength(String what) {
+        long n = numel();
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(what + ": " + n + " elements do not fit a Java array (shape " + Shape.str(shape) + ")");
+        return (int) n;
     }
 
     /** The element at the given index. */
@@ -440,13 +461,17 @@ public final class Tensor {
         for (int i = 0; i < target.length; i++) {
             int want = target[i];
             if (i < lead) {
-                if (want < 0) throw new IllegalArgumentException("expand: -1 is not allowed in a leading, non-existing dimension");
+                if (want < 0) throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") isn't allowed in a leading, non-existing dimension " + i);
                 sh[i] = want;
                 st[i] = 0;
                 continue;
             }
             int have = shape[i - lead];
             if (want == -1) want = have;
+            if (want < 0 && have == 1) {
+                throw new IllegalArgumentException("expand: the size " + want + " at dimension " + i + " is negative (only -1, keeping the size, is allowed).  Target sizes: "
+                        + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
+            }
             if (have == want) {
                 sh[i] = have;
                 st[i] = strides[i - lead];
@@ -458,6 +483,7 @@ public final class Tensor {
                         + ") at non-singleton dimension " + i + ".  Target sizes: " + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
             }
         }
+        Shape.numel(sh);   // refuses more than 2^63 elements
         return new Tensor(storage, dtype, sh, st, offset, viewRoot());
     }
 
@@ -1056,6 +1082,7 @@ public final class Tensor {
 
     /** Index of the (first) maximum over all elements (flattened). */
     public Tensor argmax() {
+        if (numel() > Integer.MAX_VALUE) throw new IllegalArgumentException("argmax: " + numel() + " elements do not fit one dimension (at most " + Integer.MAX_VALUE + "); shape " + Shape.str(shape));
         return reshapeData(new int[] {(int) numel()}).argmax(0);
     }
 
@@ -1099,7 +1126,9 @@ public final class Tensor {
         return new Tensor(storage, dtype, newShape, newStrides, newOffset, viewRoot());
     }
 
-    private int[] inferShape(int[] wanted) {
+    private int[] inferShape(int[] wanted) { return inferShape(wanted, "view"); }
+
+    private int[] inferShape(int[] wanted, String op) {
         int[] s = wanted.clone();
         int infer = -1;
         long known = 1;
@@ -1110,12 +1139,20 @@ public final class Tensor {
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException("invalid shape dimension " + s[i] + " in " + Shape.str(wanted));
             } else {
-                known *= s[i];
+                known = Math.multiplyHigh(known, s[i]) == 0 && known * s[i] >= 0 ? known * s[i] : -1;   // -1: past 2^63, matches no tensor
             }
         }
         if (infer >= 0) {
-            if (known == 0 || numel() % known != 0) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
-            s[infer] = (int) (numel() / known);
+            if (known == 0 && numel() == 0) {
+                throw new IllegalArgumentException("cannot reshape tensor of 0 elements into shape " + Shape.str(wanted) + " because the unspecified dimension size -1 can be any value and is ambiguous");
+            }
+            if (known <= 0 || numel() % known != 0) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
+            long inferred = numel() / known;
+            if (inferred > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": shape " + Shape.str(wanted) + " would need a dimension of " + inferred + " elements (at most "
+                        + Integer.MAX_VALUE + ") for input of shape " + Shape.str(shape));
+            }
+            s[infer] = (int) inferred;
         }
         if (Shape.numel(s) != numel()) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
         return s;
@@ -1171,7 +1208,7 @@ public final class Tensor {
 
     /** {@link #view} when possible, else a copy. */
     public Tensor reshape(int... newShape) {
-        int[] target = inferShape(newShape);
+        int[] target = inferShape(newShape, "reshape");
         if (viewStrides(target) != null) return view(target);
         Tensor out = contiguousCopy().reshapeData(target);
         int[] in = shape;
@@ -1297,7 +1334,7 @@ public final class Tensor {
         int size = shape[d];
         long s = start < 0 ? Math.max(0, start + size) : Math.min(start, size);
         long e = end < 0 ? Math.max(0, end + size) : Math.min(end, size);
-        int len = (int) Math.max(0, (e - s + step - 1) / step);
+        int len = (int) (e > s ? (e - s - 1) / step + 1 : 0);   // (e - s + step - 1) / step would overflow for a huge step
         int[] sh = shape.clone();
         long[] st = strides.clone();
         sh[d] = len;
@@ -1465,7 +1502,7 @@ public final class Tensor {
         if (tensors.length == 0) throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
         Tensor first = tensors[0];
         int d = Shape.dim(dim, first.shape.length);
-        int total = 0;
+        long total = 0;
         DType t = first.dtype;
         for (Tensor x : tensors) {
             if (x.shape.length != first.shape.length) throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + first.shape.length + " and " + x.shape.length);
@@ -1475,8 +1512,13 @@ public final class Tensor {
             total += x.shape[d];
             t = promoteTypes(t, x.dtype);
         }
+        if (total > Integer.MAX_VALUE) {
+            StringBuilder shapes = new StringBuilder();
+            for (Tensor x : tensors) shapes.append(shapes.isEmpty() ? "" : ", ").append(Shape.str(x.shape));
+            throw new IllegalArgumentException("cat: the size " + total + " of dimension " + d + " does not fit an int (at most " + Integer.MAX_VALUE + "); shapes " + shapes);
+        }
         int[] outShape = first.shape.clone();
-        outShape[d] = total;
+        outShape[d] = (int) total;
         Tensor out = empty(t, outShape);
         int at = 0;
         int[] sizes = new int[tensors.length];
@@ -1567,10 +1609,10 @@ public final class Tensor {
         aShape[batch.length] = m; aShape[batch.length + 1] = k1;
         bShape[batch.length] = k1; bShape[batch.length + 1] = n;
         outShape[batch.length] = m; outShape[batch.length + 1] = n;
-        Tensor a3 = expandView(aShape).reshapeData(new int[] {(int) Shape.numel(batch), m, k1});
-        Tensor b3 = o.expandView(bShape).reshapeData(new int[] {(int) Shape.numel(batch), k1, n});
+        Tensor a3 = expandView(aShape).reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), m, k1});
+        Tensor b3 = o.expandView(bShape).reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), k1, n});
         Tensor out = empty(dtype, outShape);
-        Tensor out3 = out.reshapeData(new int[] {(int) Shape.numel(batch), m, n});
+        Tensor out3 = out.reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), m, n});
         for (int i = 0; i < out3.shape[0]; i++) out3.selectView(0, i).assignData(mmRaw(a3.selectView(0, i), b3.selectView(0, i)));
         out.record("BmmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (nd, g) -> new Tensor[] {
                 nd.needsInputGrad(0) ? g.matmul(nd.saved(1).transpose(-1, -2)) : null,

@@ -267,6 +267,88 @@ class EdgeSemanticsTest {
         assertEquals("\"softmax_lastdim_kernel_impl\" not implemented for 'Bool'", assertThrows(IllegalArgumentException.class, () -> bools(true).softmax(0)).getMessage());
     }
 
+    // ---------------------------------------------------------------- sizes that overflow (item 10)
+
+    static void assertRefuses(String message, org.junit.jupiter.api.function.Executable op) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, op).getMessage());
+    }
+
+    @Test
+    void creatingATensorWhoseSizeOverflowsRefusesNamingTheSizes() {
+        // torch.zeros(65537, 65535, 641, 6700417, 65537, 65535, 641, 6700417, 3): the product wraps to 3
+        // -> RuntimeError: Storage size calculation overflowed with sizes=[65537, 65535, 641, 6700417, 65537, 65535, 641, 6700417, 3]
+        assertRefuses("Storage size calculation overflowed with sizes=[65537, 65535, 641, 6700417, 65537, 65535, 641, 6700417, 3]",
+                () -> Tensor.zeros(65537, 65535, 641, 6700417, 65537, 65535, 641, 6700417, 3));
+        // torch.empty(5, 5581, 8681, 49477, 384773, dtype=torch.float64): 2^62 + 1 elements, 8 bytes each
+        assertRefuses("Storage size calculation overflowed with sizes=[5, 5581, 8681, 49477, 384773]",
+                () -> Tensor.empty(DType.F64, 5, 5581, 8681, 49477, 384773));
+        int big = Integer.MAX_VALUE;
+        assertRefuses("Storage size calculation overflowed with sizes=[2147483647, 2147483647, 2147483647, 0]",
+                () -> Tensor.full(DType.F32, 1, big, big, big, 0));
+        assertRefuses("Storage size calculation overflowed with sizes=[2147483647, 2147483647, 2147483647]",
+                () -> Tensor.fromArray(DType.F32, new double[3], big, big, big));
+        assertRefuses("Storage size calculation overflowed with sizes=[2147483647, 2147483647, 2147483647]",
+                () -> Tensor.fromArray(new float[3], big, big, big));
+        assertRefuses("Storage size calculation overflowed with sizes=[2147483647, 2147483647, 2147483647]",
+                () -> Tensor.fromArray(new long[3], big, big, big));
+        // torch.zeros(-2, 3) -> RuntimeError: Trying to create tensor with negative dimension -2: [-2, 3]
+        assertRefuses("Trying to create tensor with negative dimension -2: [-2, 3]", () -> Tensor.zeros(-2, 3));
+        assertRefuses("Trying to create tensor with negative dimension -1: [-1, -3]", () -> Tensor.fromArray(DType.F32, new double[3], -1, -3));
+    }
+
+    @Test
+    void arangeRefusesARangeItCannotHold() {
+        // torch.arange(0, 2**62) -> RuntimeError: Storage size calculation overflowed with sizes=[4611686018427387904]
+        // (a dimension here holds at most 2^31 - 1 elements)
+        assertRefuses("arange: 4611686018427387904 elements do not fit one dimension (at most 2147483647)", () -> Tensor.arange(0, 0x1p62, 1));
+        // torch.arange(0, float('inf')) -> RuntimeError: unsupported range: 0 -> inf
+        assertRefuses("unsupported range: 0 -> inf", () -> Tensor.arange(0, Double.POSITIVE_INFINITY, 1));
+        assertRefuses("unsupported range: nan -> 3", () -> Tensor.arange(Double.NaN, 3, 1));
+    }
+
+    @Test
+    void expandRefusesNegativeSizesAndOverflowingCounts() {
+        // torch.ones(1).expand(-1, 3) -> RuntimeError: The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0
+        assertRefuses("The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0", () -> Tensor.ones(1).expand(-1, 3));
+        // torch.ones(3).expand(-2) -> The expanded size of the tensor (-2) must match the existing size (3) at non-singleton dimension 0. ...
+        assertRefuses("The expanded size of the tensor (-2) must match the existing size (3) at non-singleton dimension 0.  Target sizes: [-2].  Tensor sizes: [3]",
+                () -> Tensor.ones(3).expand(-2));
+        // torch.ones(3, 1).expand(3, -2) -> RuntimeError (PyTorch's words here: "numel: integer multiplication overflow")
+        assertRefuses("expand: the size -2 at dimension 1 is negative (only -1, keeping the size, is allowed).  Target sizes: [3, -2].  Tensor sizes: [3, 1]",
+                () -> Tensor.ones(3, 1).expand(3, -2));
+        assertArrayEquals(new int[] {3, 1}, Tensor.ones(3, 1).expand(3, -1).shape(), "-1 keeps the size");
+        // torch.ones(1).expand(2**20, 2**20, 2**20, 2**20) -> RuntimeError: numel: integer multiplication overflow
+        assertRefuses("numel: integer multiplication overflow: sizes [1048576, 1048576, 1048576, 1048576]",
+                () -> Tensor.ones(1).expand(1 << 20, 1 << 20, 1 << 20, 1 << 20));
+    }
+
+    @Test
+    void viewAndReshapeRefuseShapesTheyCannotHold() {
+        // torch.ones(0).view(-1, 0) -> RuntimeError: cannot reshape tensor of 0 elements into shape [-1, 0] because ...
+        assertRefuses("cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension size -1 can be any value and is ambiguous",
+                () -> Tensor.ones(0).view(-1, 0));
+        // torch.ones(1).expand(2**31 - 1, 2**31 - 1).reshape(-1): PyTorch makes one dimension of 2^62 elements; here a dimension is an int
+        assertRefuses("reshape: shape [-1] would need a dimension of 4611686014132420609 elements (at most 2147483647) for input of shape [2147483647, 2147483647]",
+                () -> Tensor.ones(1).expand(Integer.MAX_VALUE, Integer.MAX_VALUE).reshape(-1));
+        assertRefuses("reshape: shape [-1, 2] would need a dimension of 549755813888 elements (at most 2147483647) for input of shape [1048576, 1048576]",
+                () -> Tensor.ones(1).expand(1 << 20, 1 << 20).reshape(-1, 2));
+        assertRefuses("view: shape [-1, 2] would need a dimension of 549755813888 elements (at most 2147483647) for input of shape [1048576, 1048576]",
+                () -> Tensor.ones(1).expand(1 << 20, 1 << 20).view(-1, 2));
+    }
+
+    @Test
+    void catSliceAndCopiesOutCheckTheirSizes() {
+        // torch.cat of [2^31 - 1] and [1]: PyTorch makes 2^31 elements; a dimension here is an int
+        assertRefuses("cat: the size 2147483648 of dimension 0 does not fit an int (at most 2147483647); shapes [2147483647], [1]",
+                () -> Tensor.cat(0, Tensor.ones(1).expand(Integer.MAX_VALUE), Tensor.ones(1)));
+        // torch.ones(5)[0:3:2**62].shape -> torch.Size([1])
+        assertArrayEquals(new int[] {1}, Tensor.ones(5).slice(0, 0, 3, 1L << 62).shape());
+        Tensor huge = Tensor.ones(1).expand(1 << 16, 1 << 16);
+        assertRefuses("toDoubleArray: 4294967296 elements do not fit a Java array (shape [65536, 65536])", huge::toDoubleArray);
+        assertRefuses("toLongArray: 4294967296 elements do not fit a Java array (shape [65536, 65536])", huge::toLongArray);
+        assertRefuses("argmax: 4294967296 elements do not fit one dimension (at most 2147483647); shape [65536, 65536]", huge::argmax);
+    }
+
     private static Tensor input(DType dtype, double[] values) {
         return Tensor.fromArray(dtype, values, values.length).requiresGrad(true);
     }
