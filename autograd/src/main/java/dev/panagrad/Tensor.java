@@ -205,7 +205,10 @@ public final class Tensor {
     public int[] shape() { return shape.clone(); }
 
     /** Size of dimension {@code d} (negative counts from the end). */
-    public int size(int d) { return shape[Shape.dim(d, shape.length)]; }
+    public int size(int d) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("Dimension specified as " + d + " but tensor has no dimensions");
+        return shape[Shape.dim(d, shape.length)];
+    }
 
     public int dim() { return shape.length; }
 
@@ -1030,8 +1033,13 @@ public final class Tensor {
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
     /** {@code x.max(dim, keepdim)}; ties send the gradient to the first index. */
-    public ValuesIndices max(int dim, boolean keepdim) {
+    public ValuesIndices max(int dim, boolean keepdim) { return maxAlong(dim, keepdim, "max"); }
+
+    /** {@link #max(int, boolean)}, {@code op} naming the caller in refusals. */
+    private ValuesIndices maxAlong(int dim, boolean keepdim, String op) {
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0) return reshape(1).maxAlong(0, false, op);   // a 0-dim tensor: itself, at index 0 (PyTorch)
+        if (shape[d] == 0) throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + d + " to have non-zero size.");
         int[] outShape = keptShape(new int[] {d}, keepdim);
         Tensor indices = empty(DType.I64, outShape);
         Tensor values = reduceRaw(Kernels.Reduce.MAX, new int[] {d}, keepdim, dtype, indices.segment());
@@ -1059,7 +1067,11 @@ public final class Tensor {
 
     private Tensor amaxNamed(int[] dims, boolean keepdim, String name) {
         int[] d = normalizeDims(dims);
-        if (numel() == 0) throw new IllegalArgumentException("max(): Expected reduction dim to be specified for input.numel() == 0 (shape " + Shape.str(shape) + ")");
+        String op = name.equals("MaxBackward1") ? "max" : "amax";
+        if (dims.length == 0 && numel() == 0) {
+            throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+        }
+        for (int k : d) if (shape[k] == 0) throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + k + " to have non-zero size.");
         Tensor out = reduceRaw(Kernels.Reduce.MAX, d, keepdim, dtype, null);
         int[] kept = keptShape(d, true);
         boolean evenly = name.equals("MaxBackward1"), nanResult = evenly && Double.isNaN(out.item());
@@ -1077,11 +1089,12 @@ public final class Tensor {
 
     /** Index of the (first) maximum along {@code dim}. */
     public Tensor argmax(int dim) {
-        return max(dim, false).indices.detach();
+        return maxAlong(dim, false, "argmax").indices.detach();
     }
 
     /** Index of the (first) maximum over all elements (flattened). */
     public Tensor argmax() {
+        if (numel() == 0) throw new IndexOutOfBoundsException("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
         if (numel() > Integer.MAX_VALUE) throw new IllegalArgumentException("argmax: " + numel() + " elements do not fit one dimension (at most " + Integer.MAX_VALUE + "); shape " + Shape.str(shape));
         return reshapeData(new int[] {(int) numel()}).argmax(0);
     }
@@ -1329,6 +1342,7 @@ public final class Tensor {
 
     /** {@code x[start:end:step]} along {@code dim}, Python's rules for negative and out-of-range bounds. */
     public Tensor slice(int dim, long start, long end, long step) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("slice() cannot be applied to a 0-dim tensor.");
         int d = Shape.dim(dim, shape.length);
         if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
         int size = shape[d];
@@ -1353,9 +1367,10 @@ public final class Tensor {
 
     /** {@code x[i]} along {@code dim}: the dimension goes away. */
     public Tensor select(int dim, long index) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("select() cannot be applied to a 0-dim tensor.");
         int d = Shape.dim(dim, shape.length);
         long i = index < 0 ? index + shape[d] : index;
-        if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + shape[d]);
+        if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("select(): index " + index + " out of range for tensor of size " + Shape.str(shape) + " at dimension " + d);
         Tensor out = selectView(d, i);
         int[] in = shape;
         out.record("SelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
@@ -1372,23 +1387,36 @@ public final class Tensor {
      */
     public Tensor index(String spec) {
         String[] parts = spec.split(",", -1);
-        if (parts.length > shape.length) throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length + ": '" + spec + "'");
+        if (shape.length == 0 && parts.length == 1 && !spec.contains(":")) {
+            parseIndex(spec.strip(), spec.strip(), spec);
+            throw new IndexOutOfBoundsException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        }
+        if (parts.length > Math.max(1, shape.length)) throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length);
         Tensor t = this;
         int dim = 0;
         for (String raw : parts) {
             String p = raw.strip();
             if (p.contains(":")) {
                 String[] f = p.split(":", -1);
-                if (f.length > 3) throw new IllegalArgumentException("bad slice '" + p + "' in '" + spec + "'");
-                long step = f.length == 3 && !f[2].isBlank() ? Long.parseLong(f[2].strip()) : 1;
-                long start = f[0].isBlank() ? 0 : Long.parseLong(f[0].strip());
-                long end = f[1].isBlank() ? Long.MAX_VALUE : Long.parseLong(f[1].strip());
+                if (f.length > 3) throw new IllegalArgumentException("index: '" + p + "' is not an integer or a slice (start:stop:step), in '" + spec + "'");
+                long step = f.length == 3 && !f[2].isBlank() ? parseIndex(f[2].strip(), p, spec) : 1;
+                long start = f[0].isBlank() ? 0 : parseIndex(f[0].strip(), p, spec);
+                long end = f[1].isBlank() ? Long.MAX_VALUE : parseIndex(f[1].strip(), p, spec);
                 t = t.slice(dim++, start, end, step);
             } else {
-                t = t.select(dim, Long.parseLong(p));
+                t = t.select(dim, parseIndex(p, p, spec));
             }
         }
         return t;
+    }
+
+    /** One integer of an {@link #index} spec; {@code part} and {@code spec} name it in the refusal. */
+    private static long parseIndex(String number, String part, String spec) {
+        try {
+            return Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("index: '" + part + "' is not an integer or a slice (start:stop:step), in '" + spec + "'");
+        }
     }
 
     // ---------------------------------------------------------------- gather, indexSelect, cat, stack
@@ -1424,6 +1452,10 @@ public final class Tensor {
     public Tensor gather(int dim, Tensor index) {
         checkIndex(index, "gather");
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0 && index.dim() <= 1) {   // a 0-dim input gathers as one element of size 1 (PyTorch)
+            Tensor out = reshape(1).gather(0, index.reshape(-1));
+            return index.dim() == 0 ? out.reshape() : out;
+        }
         if (index.dim() != shape.length) throw new IllegalArgumentException("gather(): Index tensor must have the same number of dimensions as input tensor (" + Shape.str(index.shape) + " vs " + Shape.str(shape) + ")");
         Tensor idx = index.contiguousCopy();
         Tensor out = empty(dtype, idx.shape);
@@ -1455,6 +1487,10 @@ public final class Tensor {
         checkIndex(index, "index_select");
         if (index.dim() > 1) throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got shape " + Shape.str(index.shape));
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0) {   // PyTorch: a 0-dim result, every index must be 0
+            for (long id : index.toLongArray()) if (id != 0) throw new IndexOutOfBoundsException("index out of range in self");
+            return reshape(1).indexSelect(0, index.reshape(-1).slice(0, 0, 1)).reshape();
+        }
         Tensor ix = index.isContiguous() ? index : index.contiguous();
         MemorySegment is = ix.segment();
         int count = (int) ix.numel();
@@ -1500,6 +1536,9 @@ public final class Tensor {
     /** Joins tensors along an existing dimension. */
     public static Tensor cat(int dim, Tensor... tensors) {
         if (tensors.length == 0) throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i].shape.length == 0) throw new IllegalArgumentException("zero-dimensional tensor (at position " + i + ") cannot be concatenated");
+        }
         Tensor first = tensors[0];
         int d = Shape.dim(dim, first.shape.length);
         long total = 0;

@@ -349,6 +349,117 @@ class EdgeSemanticsTest {
         assertRefuses("argmax: 4294967296 elements do not fit one dimension (at most 2147483647); shape [65536, 65536]", huge::argmax);
     }
 
+    // ---------------------------------------------------------------- 0-dim and empty tensors (item 11)
+
+    static void assertIndexError(String message, org.junit.jupiter.api.function.Executable op) {
+        assertEquals(message, assertThrows(IndexOutOfBoundsException.class, op).getMessage());
+    }
+
+    static String dimOutOfRange(int lo, int hi, int got) {
+        return "Dimension out of range (expected to be in range of [" + lo + ", " + hi + "], but got " + got + ")";
+    }
+
+    @Test
+    void zeroDimTensorsRefuseSelectSliceAndCatWithPyTorchsMessages() {
+        Tensor s = Tensor.scalar(1.5f);
+        // torch.tensor(1.5).select(0, 0) -> IndexError: select() cannot be applied to a 0-dim tensor.
+        assertIndexError("select() cannot be applied to a 0-dim tensor.", () -> s.select(0, 0));
+        // torch.tensor(1.5)[0:1] -> IndexError: slice() cannot be applied to a 0-dim tensor.
+        assertIndexError("slice() cannot be applied to a 0-dim tensor.", () -> s.slice(0, 0, 1));
+        assertIndexError("slice() cannot be applied to a 0-dim tensor.", () -> s.index("0:1"));
+        // torch.tensor(1.5)[0] -> IndexError: invalid index of a 0-dim tensor. Use `tensor.item()` ...
+        assertIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number",
+                () -> s.index("0"));
+        // torch.cat([torch.tensor([1., 2.]), torch.tensor(1.5)]) -> RuntimeError: zero-dimensional tensor (at position 1) cannot be concatenated
+        assertRefuses("zero-dimensional tensor (at position 0) cannot be concatenated", () -> Tensor.cat(0, s, s));
+        assertRefuses("zero-dimensional tensor (at position 1) cannot be concatenated", () -> Tensor.cat(0, Tensor.of(1, 2), s));
+        // torch.tensor(1.5).size(0) -> IndexError: Dimension specified as 0 but tensor has no dimensions
+        assertIndexError("Dimension specified as 0 but tensor has no dimensions", () -> s.size(0));
+        // torch.tensor([1., 2., 3.]).select(0, 3) -> IndexError: select(): index 3 out of range for tensor of size [3] at dimension 0
+        assertIndexError("select(): index 3 out of range for tensor of size [3] at dimension 0", () -> Tensor.of(1, 2, 3).select(0, 3));
+    }
+
+    @Test
+    void zeroDimTensorsReduceAndIndexAlongDimZeroAsPyTorch() {
+        Tensor s = Tensor.scalar(1.5f).requiresGrad(true);
+        // torch.tensor(1.5).max(0) -> values tensor(1.5000), indices tensor(0); .max(-1) the same; .max(1) -> IndexError
+        var m = s.max(0);
+        assertEquals(0, m.values().dim());
+        assertEquals(1.5, m.values().item());
+        assertEquals(0, m.indices().dim());
+        assertLongs("max(0).indices", new long[] {0}, m.indices());
+        assertEquals(1.5, s.max(-1).values().item());
+        assertIndexError(dimOutOfRange(-1, 0, 1), () -> s.max(1));
+        assertIndexError(dimOutOfRange(-1, 0, -2), () -> s.max(-2));
+        m.values().mul(3).backward();
+        assertEquals(3.0, s.grad().item(), "the gradient flows back through max(0) of a 0-dim tensor");
+        // torch.tensor(1.5).argmax(0) -> tensor(0); .argmax(1) -> IndexError
+        assertLongs("argmax(0)", new long[] {0}, s.argmax(0));
+        assertEquals(0, s.argmax(0).dim());
+        assertIndexError(dimOutOfRange(-1, 0, 1), () -> s.argmax(1));
+        // .sum(0), .sum(-1), .mean(0), .amax(0), .softmax(0) -> 0-dim: 1.5, 1.5, 1.5, 1.5, 1.0
+        assertEquals(1.5, s.sum(0).item());
+        assertEquals(1.5, s.sum(-1).item());
+        assertEquals(1.5, s.mean(0).item());
+        assertEquals(1.5, s.amax(0).item());
+        assertEquals(1.0, s.softmax(0).item());
+        assertIndexError(dimOutOfRange(-1, 0, 1), () -> s.sum(1));
+        // torch.tensor(1.5).gather(0, torch.tensor(0)) -> tensor(1.5000); with torch.tensor([0]) -> tensor([1.5000])
+        Tensor g0 = s.gather(0, Tensor.scalar(DType.I64, 0));
+        assertEquals(0, g0.dim());
+        assertEquals(1.5, g0.item());
+        assertArrayEquals(new int[] {1}, s.gather(0, Tensor.of(DType.I64, 0)).shape());
+        assertIndexError(dimOutOfRange(-1, 0, 1), () -> s.gather(1, Tensor.scalar(DType.I64, 0)));
+        // .gather(0, torch.tensor([1])) -> RuntimeError: index 1 is out of bounds for dimension 0 with size 1
+        assertIndexError("gather(): index 1 is out of bounds for dimension 0 with size 1", () -> s.gather(0, Tensor.of(DType.I64, 1)));
+        // torch.tensor(1.5).index_select(0, torch.tensor([0])) -> tensor(1.5000) (0-dim); index [1] -> IndexError: index out of range in self
+        Tensor i0 = s.indexSelect(0, Tensor.of(DType.I64, 0));
+        assertEquals(0, i0.dim());
+        assertEquals(1.5, i0.item());
+        assertEquals(0, s.indexSelect(0, Tensor.scalar(DType.I64, 0)).dim());
+        assertIndexError("index out of range in self", () -> s.indexSelect(0, Tensor.of(DType.I64, 1)));
+        assertIndexError(dimOutOfRange(-1, 0, 1), () -> s.indexSelect(1, Tensor.of(DType.I64, 0)));
+    }
+
+    @Test
+    void indexRefusesWhatIsNotAnIndexClearly() {
+        Tensor v = Tensor.of(1, 2, 3);
+        assertRefuses("index: 'a' is not an integer or a slice (start:stop:step), in 'a'", () -> v.index("a"));
+        assertRefuses("index: '1.5' is not an integer or a slice (start:stop:step), in '1.5'", () -> v.index("1.5"));
+        assertRefuses("index: '99999999999999999999' is not an integer or a slice (start:stop:step), in '99999999999999999999'", () -> v.index("99999999999999999999"));
+        assertRefuses("index: '' is not an integer or a slice (start:stop:step), in ''", () -> v.index(""));
+        assertRefuses("index: 'x:2' is not an integer or a slice (start:stop:step), in 'x:2'", () -> v.index("x:2"));
+        // torch.tensor([1., 2., 3.])[0, 0] -> IndexError: too many indices for tensor of dimension 1
+        assertIndexError("too many indices for tensor of dimension 1", () -> v.index("0, 0"));
+    }
+
+    @Test
+    void reductionsOfEmptyTensorsFollowPyTorch() {
+        Tensor e = Tensor.zeros(0), e2 = Tensor.zeros(2, 0);
+        // torch.ones(0).sum() -> tensor(0.); .mean() -> tensor(nan); torch.ones(2, 0).sum(1) -> tensor([0., 0.]); .mean(1) -> [nan, nan]
+        assertValues("sum()", new double[] {0}, e.sum());
+        assertValues("mean()", new double[] {Double.NaN}, e.mean());
+        assertValues("sum(1)", new double[] {0, 0}, e2.sum(1));
+        assertValues("mean(1)", new double[] {Double.NaN, Double.NaN}, e2.mean(1));
+        // torch.ones(0).max() -> RuntimeError: max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.
+        assertRefuses("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.", e::max);
+        assertRefuses("amax(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.",
+                () -> e.amax(new int[0], false));
+        // torch.ones(0).argmax() -> IndexError: argmax(): Expected reduction dim to be specified for input.numel() == 0.
+        assertIndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.", e::argmax);
+        // torch.ones(2, 0).max(1) -> IndexError: max(): Expected reduction dim 1 to have non-zero size.
+        assertIndexError("max(): Expected reduction dim 1 to have non-zero size.", () -> e2.max(1));
+        assertIndexError("amax(): Expected reduction dim 1 to have non-zero size.", () -> e2.amax(1));
+        assertIndexError("argmax(): Expected reduction dim 1 to have non-zero size.", () -> e2.argmax(1));
+        assertIndexError("max(): Expected reduction dim 0 to have non-zero size.", () -> e.max(0));
+        // torch.ones(2, 0).max(0) -> values tensor([]), indices tensor([]); .amax(0) -> tensor([]); softmax(1) -> shape [2, 0]
+        assertArrayEquals(new int[] {0}, e2.max(0).values().shape());
+        assertArrayEquals(new int[] {0}, e2.max(0).indices().shape());
+        assertArrayEquals(new int[] {0}, e2.amax(0).shape());
+        assertArrayEquals(new int[] {2, 0}, e2.softmax(1).shape());
+        assertArrayEquals(new int[] {0}, e.softmax(0).shape());
+    }
+
     private static Tensor input(DType dtype, double[] values) {
         return Tensor.fromArray(dtype, values, values.length).requiresGrad(true);
     }
