@@ -335,9 +335,8 @@ public final class Tensor {
 
     /** Sets {@code .grad} (null clears it), as {@code p.grad = g} does. */
     public void setGrad(Tensor g) {
-        if (g != null && !Arrays.equals(g.shape, shape)) {
-            throw new IllegalArgumentException("assigned grad has data of a different size: " + Shape.str(g.shape) + " for a tensor of shape " + Shape.str(shape));
-        }
+        if (g != null && g.dtype != dtype) throw new IllegalArgumentException("assigned grad has data of a different type");
+        if (g != null && !Arrays.equals(g.shape, shape)) throw new IllegalArgumentException("assigned grad has data of a different size");
         grad = g;
     }
 
@@ -870,13 +869,21 @@ public final class Tensor {
 
     /** {@code torch.where(cond, a, b)}: a where cond, else b, broadcast. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        if (cond.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype " + typeName(cond.dtype));
+        }
         int[] shape = Shape.broadcast("where", cond.shape, Shape.broadcast("where", a.shape, b.shape));
         DType t = promote(a, b);
         Tensor c = cond.broadcastData(shape), ac = a.broadcastData(shape), bc = b.broadcastData(shape);
         Tensor out = empty(t, shape);
         MemorySegment cs = c.segment(), as = ac.segment(), bs = bc.segment(), os = out.segment();
         for (long i = 0, n = out.numel(); i < n; i++) {
-            Kernels.set(os, t, i, Kernels.get(cs, c.dtype, c.offset + i) != 0 ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+            boolean pick = Kernels.get(cs, c.dtype, c.offset + i) != 0;
+            if (t == DType.I64) {   // exact: a double rounds int64 above 2^53
+                out.segment().setAtIndex(JAVA_LONG, i, pick ? Kernels.getLong(as, ac.dtype, ac.offset + i) : Kernels.getLong(bs, bc.dtype, bc.offset + i));
+            } else {
+                Kernels.set(os, t, i, pick ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+            }
         }
         out.record("WhereBackward0", new Tensor[] {a, b}, new Tensor[] {cond}, (n, g) -> {
             Tensor m = n.saved(0);
@@ -1803,6 +1810,55 @@ public final class Tensor {
     }
 
     /**
+     * What every in-place op that reads an operand checks first, before any state changes: the autograd
+     * rules ({@link #checkInPlace}), then PyTorch's memory-overlap rules: no two elements of this tensor
+     * share memory (an expanded view), and {@code operand} (if any) does not partly overlap it.
+     */
+    private void checkWritable(Tensor operand) {
+        checkInPlace();
+        if (!isNonOverlappingAndDense()) {
+            for (int i = 0; i < shape.length; i++) {
+                if (strides[i] == 0 && shape[i] > 1) {
+                    throw new IllegalArgumentException("unsupported operation: more than one element of the written-to tensor refers to a single memory location."
+                            + " Please clone() the tensor before performing the operation.");
+                }
+            }
+        }
+        if (operand != null && partlyOverlaps(operand)) {
+            throw new IllegalArgumentException("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location."
+                    + " Please clone() the tensor before performing the operation.");
+        }
+    }
+
+    /**
+     * PyTorch's get_overlap_status == PARTIAL: both tensors dense and non-overlapping in one storage,
+     * their memory ranges intersect, and they are not the same elements with the same strides. Layouts
+     * PyTorch cannot judge cheaply (strided, expanded) pass, as they do there.
+     */
+    private boolean partlyOverlaps(Tensor o) {
+        if (o == this || o.storage != storage || numel() == 0 || o.numel() == 0) return false;
+        if (!isNonOverlappingAndDense() || !o.isNonOverlappingAndDense()) return false;
+        long begin = offset, end = offset + numel(), oBegin = o.offset, oEnd = o.offset + o.numel();
+        if (begin == oBegin && end == oEnd) return !Arrays.equals(strides, o.strides);
+        return begin < oEnd && oBegin < end;
+    }
+
+    /** PyTorch's is_non_overlapping_and_dense: some permutation of the dims is contiguous (size-1 dims aside). */
+    private boolean isNonOverlappingAndDense() {
+        if (isContiguous()) return true;
+        Integer[] perm = new Integer[shape.length];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        Arrays.sort(perm, (x, y) -> shape[x] < 2 || shape[y] < 2 ? Boolean.compare(shape[x] < 2, shape[y] < 2) : Long.compare(strides[x], strides[y]));
+        long expected = 1;
+        for (int i : perm) {
+            if (shape[i] == 1) continue;
+            if (strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /**
      * The in-place pattern: compute the out-of-place result, write it into this tensor's elements, bump
      * the version counter, and (when recording) make the result's node this tensor's grad_fn.
      */
@@ -1843,6 +1899,7 @@ public final class Tensor {
     public Tensor addInPlace(Tensor o) { return addInPlace(o, 1); }
 
     public Tensor addInPlace(Tensor o, double alpha) {
+        checkWritable(o);
         if (!writesDirectly(o)) return inPlace(x -> x.add(o, alpha), o);
         Kernels.addScaled(dtype, segment(), offset, o.segment(), o.offset, alpha, numel());
         return wrote();
@@ -1863,6 +1920,7 @@ public final class Tensor {
     public Tensor divInPlace(double s) { return scalarInPlace(BinaryOp.DIV, s, x -> x.div(s)); }
 
     public Tensor clampInPlace(double min, double max) {
+        checkWritable(null);
         if (!writesDirectly(null) || min > max) return inPlace(x -> x.clamp(min, max), null);
         Kernels.zipScalar(BinaryOp.MAX, dtype, segment(), offset, min, dtype, segment(), offset, numel());
         Kernels.zipScalar(BinaryOp.MIN, dtype, segment(), offset, max, dtype, segment(), offset, numel());
@@ -1905,12 +1963,14 @@ public final class Tensor {
     }
 
     private Tensor scalarInPlace(BinaryOp op, double s, java.util.function.Function<Tensor, Tensor> general) {
+        checkWritable(null);
         if (!writesDirectly(null)) return inPlace(general, null);
         Kernels.zipScalar(op, dtype, segment(), offset, s, dtype, segment(), offset, numel());
         return wrote();
     }
 
     private Tensor zipInPlace(BinaryOp op, Tensor o, java.util.function.Function<Tensor, Tensor> general) {
+        checkWritable(o);
         if (!writesDirectly(o)) return inPlace(general, o);
         Kernels.zip(op, dtype, segment(), offset, dtype, o.segment(), o.offset, dtype, segment(), offset, numel());
         return wrote();
@@ -1949,6 +2009,7 @@ public final class Tensor {
         if (!Arrays.equals(Shape.broadcast("copy_", target, src.shape), target)) {
             throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape) + " does not broadcast to " + Shape.str(target));
         }
+        checkWritable(src);
         if (writesDirectly(src)) {
             long bytes = numel() * dtype.byteSize();
             MemorySegment.copy(src.segment(), src.offset * dtype.byteSize(), segment(), offset * dtype.byteSize(), bytes);

@@ -460,6 +460,79 @@ class EdgeSemanticsTest {
         assertArrayEquals(new int[] {0}, e.softmax(0).shape());
     }
 
+    // ---------------------------------------------------------------- overlapping in-place writes, setGrad, where (item 13)
+
+    static final String INTERNAL_OVERLAP = "unsupported operation: more than one element of the written-to tensor refers to a single memory location."
+            + " Please clone() the tensor before performing the operation.";
+    static final String PARTIAL_OVERLAP = "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location."
+            + " Please clone() the tensor before performing the operation.";
+
+    @Test
+    void inPlaceWritesIntoAnExpandedTensorRefuse() {
+        // torch.ones(3, 1).expand(3, 2).add_(1) -> RuntimeError: unsupported operation: more than one element of the written-to tensor ...
+        Tensor base = Tensor.ones(3, 1);
+        Tensor e = base.expand(3, 2);
+        assertRefuses(INTERNAL_OVERLAP, () -> e.addInPlace(1));
+        assertRefuses(INTERNAL_OVERLAP, () -> e.mulInPlace(Tensor.ones(3, 2)));
+        assertRefuses(INTERNAL_OVERLAP, () -> e.subInPlace(2));
+        assertRefuses(INTERNAL_OVERLAP, () -> e.divInPlace(Tensor.ones(2)));
+        assertRefuses(INTERNAL_OVERLAP, () -> e.clampInPlace(0, 0.5));
+        assertRefuses(INTERNAL_OVERLAP, () -> e.copyFrom(Tensor.zeros(3, 2)));
+        assertArrayEquals(new double[] {1, 1, 1}, base.toDoubleArray(), "nothing written");
+        assertEquals(0, base.storageVersion(), "no version bump");
+        // torch.ones(1).expand(3).zero_() and .fill_(2) are allowed: every element gets the same value
+        assertArrayEquals(new double[] {2, 2, 2}, Tensor.ones(1).expand(3).fillInPlace(2).toDoubleArray());
+    }
+
+    @Test
+    void inPlaceOpsRefuseAnOperandThatPartlyOverlapsTheWrittenTensor() {
+        // x = torch.arange(4.).reshape(2, 2); x.add_(x.t()) -> RuntimeError: unsupported operation: some elements of the input tensor ...
+        Tensor x = Tensor.arange(4).to(DType.F32).reshape(2, 2);
+        assertRefuses(PARTIAL_OVERLAP, () -> x.addInPlace(x.t()));
+        assertRefuses(PARTIAL_OVERLAP, () -> x.t().addInPlace(x));
+        // x = torch.arange(4.); x[1:].add_(x[:-1]), x[1:].copy_(x[:-1]), x.sub_(x[0]) -> the same
+        Tensor v = Tensor.arange(4).to(DType.F32);
+        assertRefuses(PARTIAL_OVERLAP, () -> v.slice(0, 1, 4).addInPlace(v.slice(0, 0, 3)));
+        assertRefuses(PARTIAL_OVERLAP, () -> v.slice(0, 1, 4).copyFrom(v.slice(0, 0, 3)));
+        assertRefuses(PARTIAL_OVERLAP, () -> v.subInPlace(v.select(0, 0)));
+        assertArrayEquals(new double[] {0, 1, 2, 3}, v.toDoubleArray(), "nothing written");
+        assertArrayEquals(new double[] {0, 1, 2, 3}, x.toDoubleArray(), "nothing written");
+        // allowed: the same memory with the same strides (x.add_(x), x.add_(x.detach())), disjoint halves (x[:2].add_(x[2:]) -> [2., 4.]),
+        // and layouts PyTorch does not check (x[::2].add_(x[1::2]): [24., 20.] here)
+        assertArrayEquals(new double[] {0, 2, 4, 6}, v.addInPlace(v).toDoubleArray());
+        assertArrayEquals(new double[] {0, 4, 8, 12}, v.addInPlace(v.detach()).toDoubleArray());
+        assertArrayEquals(new double[] {8, 16}, v.slice(0, 0, 2).addInPlace(v.slice(0, 2, 4)).toDoubleArray());
+        assertArrayEquals(new double[] {24, 20}, v.slice(0, 0, 4, 2).addInPlace(v.slice(0, 1, 4, 2)).toDoubleArray());
+    }
+
+    @Test
+    void setGradRefusesAnotherDtypeOrSizeAsPyTorch() {
+        // x = torch.ones(3, requires_grad=True); x.grad = torch.ones(3, dtype=torch.float64) -> RuntimeError: assigned grad has data of a different type
+        Tensor x = Tensor.ones(3).requiresGrad(true);
+        assertRefuses("assigned grad has data of a different type", () -> x.setGrad(Tensor.ones(DType.F64, 3)));
+        assertRefuses("assigned grad has data of a different type", () -> x.setGrad(Tensor.ones(DType.I64, 3)));
+        assertRefuses("assigned grad has data of a different type", () -> x.setGrad(Tensor.ones(DType.F64, 2)));
+        // x.grad = torch.ones(2) -> RuntimeError: assigned grad has data of a different size
+        assertRefuses("assigned grad has data of a different size", () -> x.setGrad(Tensor.ones(2)));
+        assertRefuses("assigned grad has data of a different size", () -> x.setGrad(Tensor.ones(1, 3)));
+        assertNull(x.grad(), "the grad stays unset");
+        x.setGrad(Tensor.of(1, 2, 3));
+        assertArrayEquals(new double[] {1, 2, 3}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void whereRefusesANonBooleanCondition() {
+        // torch.where(torch.tensor([1., 0., 1.]), torch.ones(3), torch.zeros(3))
+        // -> RuntimeError: where expected condition to be a boolean tensor, but got a tensor with dtype Float
+        assertRefuses("where expected condition to be a boolean tensor, but got a tensor with dtype Float",
+                () -> Tensor.where(Tensor.of(1, 0, 1), Tensor.ones(3), Tensor.zeros(3)));
+        assertRefuses("where expected condition to be a boolean tensor, but got a tensor with dtype Long",
+                () -> Tensor.where(longs(1, 0, 1), Tensor.ones(3), Tensor.zeros(3)));
+        assertArrayEquals(new double[] {1, 0, 1}, Tensor.where(bools(true, false, true), Tensor.ones(3), Tensor.zeros(3)).toDoubleArray());
+        // int64 values pass through where exactly: torch.where(c, torch.tensor([2**53 + 1]), torch.tensor([0])) -> tensor([9007199254740993])
+        assertLongs("where of int64", new long[] {(1L << 53) + 1}, Tensor.where(bools(true), longs((1L << 53) + 1), longs(0)));
+    }
+
     private static Tensor input(DType dtype, double[] values) {
         return Tensor.fromArray(dtype, values, values.length).requiresGrad(true);
     }
