@@ -1811,11 +1811,12 @@ public final class Tensor {
 
     /**
      * What every in-place op that reads an operand checks first, before any state changes: the autograd
-     * rules ({@link #checkInPlace}), then PyTorch's memory-overlap rules: no two elements of this tensor
-     * share memory (an expanded view), and {@code operand} (if any) does not partly overlap it.
+     * rules when the op will be recorded ({@link #checkInPlace}; PyTorch checks them first too), then
+     * PyTorch's memory-overlap rules: no two elements of this tensor share memory (an expanded view), and
+     * {@code operand} (if any) does not partly overlap it.
      */
     private void checkWritable(Tensor operand) {
-        checkInPlace();
+        if (Grad.isEnabled() && (requiresGrad() || (operand != null && operand.requiresGrad()))) checkInPlace();
         if (!isNonOverlappingAndDense()) {
             for (int i = 0; i < shape.length; i++) {
                 if (strides[i] == 0 && shape[i] > 1) {

@@ -480,6 +480,14 @@ class EdgeSemanticsTest {
         assertRefuses(INTERNAL_OVERLAP, () -> e.copyFrom(Tensor.zeros(3, 2)));
         assertArrayEquals(new double[] {1, 1, 1}, base.toDoubleArray(), "nothing written");
         assertEquals(0, base.storageVersion(), "no version bump");
+        // the autograd refusal comes first: torch.ones(1, requires_grad=True).expand(3).add_(1)
+        // -> RuntimeError: a view of a leaf Variable that requires grad is being used in an in-place operation.
+        Tensor leaf = Tensor.ones(1).requiresGrad(true);
+        var first = assertThrows(IllegalStateException.class, () -> leaf.expand(3).addInPlace(1));
+        assertEquals("a view of a leaf Variable that requires grad is being used in an in-place operation.", first.getMessage());
+        try (var off = Grad.disabled()) {   // without grad mode only the overlap is wrong
+            assertRefuses(INTERNAL_OVERLAP, () -> leaf.expand(3).addInPlace(1));
+        }
         // torch.ones(1).expand(3).zero_() and .fill_(2) are allowed: every element gets the same value
         assertArrayEquals(new double[] {2, 2, 2}, Tensor.ones(1).expand(3).fillInPlace(2).toDoubleArray());
     }
