@@ -6,10 +6,38 @@ import java.util.Arrays;
 public final class Shape {
     private Shape() {}
 
+    /** The number of elements: the sizes multiplied in order, refused (as PyTorch does) if the product passes 2^63. */
     public static long numel(int[] shape) {
         long n = 1;
-        for (int d : shape) n *= d;
+        for (int d : shape) {
+            long next = n * d;
+            if (Math.multiplyHigh(n, d) != (next >> 63)) throw new IllegalArgumentException("numel: integer multiplication overflow: sizes " + str(shape));
+            n = next;
+        }
         return n;
+    }
+
+    /**
+     * Bytes of a new contiguous tensor of this shape, {@code numel · itemBytes}, refusing a negative size
+     * or a product past 2^63 with PyTorch's messages (the sizes multiplied in order, as PyTorch does).
+     */
+    public static long storageBytes(int[] shape, int itemBytes) {
+        for (int d : shape) {
+            if (d < 0) throw new IllegalArgumentException("Trying to create tensor with negative dimension " + d + ": " + str(shape));
+        }
+        long n = itemBytes;
+        for (int d : shape) {
+            long next = n * d;
+            if (Math.multiplyHigh(n, d) != (next >> 63)) throw new IllegalArgumentException("Storage size calculation overflowed with sizes=" + str(shape));
+            n = next;
+        }
+        return n;
+    }
+
+    /** {@code n} as an int for a dimension's size, or a clear refusal naming {@code what}. */
+    public static int dimSize(long n, String what) {
+        if (n < 0 || n > Integer.MAX_VALUE) throw new IllegalArgumentException(what + ": " + n + " elements do not fit one dimension (at most " + Integer.MAX_VALUE + ")");
+        return (int) n;
     }
 
     /** Row-major strides, in elements. */
@@ -61,8 +89,9 @@ public final class Shape {
         return dim < 0 ? dim + r : dim;
     }
 
+    /** A copy of the sizes of a new tensor, refusing negative sizes with PyTorch's message. */
     public static int[] of(int... dims) {
-        for (int d : dims) if (d < 0) throw new IllegalArgumentException("negative size in shape " + str(dims));
+        for (int d : dims) if (d < 0) throw new IllegalArgumentException("Trying to create tensor with negative dimension " + d + ": " + str(dims));
         return dims.clone();
     }
 }

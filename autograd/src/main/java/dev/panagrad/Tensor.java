@@ -80,8 +80,8 @@ public final class Tensor {
     /** An uninitialised contiguous tensor. */
     public static Tensor empty(DType dtype, int... shape) {
         int[] s = Shape.of(shape);
-        long n = Shape.numel(s);
-        return new Tensor(Storage.allocate(n * dtype.byteSize(), "tensor"), dtype, s, Shape.contiguousStrides(s), 0, null);
+        long bytes = Shape.storageBytes(s, dtype.byteSize());
+        return new Tensor(Storage.allocate(bytes, "tensor"), dtype, s, Shape.contiguousStrides(s), 0, null);
     }
 
     private static Tensor emptyLike(Tensor t, DType dtype) {
@@ -108,6 +108,7 @@ public final class Tensor {
 
     /** Values in row-major order with the given shape. */
     public static Tensor fromArray(DType dtype, double[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -118,6 +119,7 @@ public final class Tensor {
     }
 
     public static Tensor fromArray(float[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -127,6 +129,7 @@ public final class Tensor {
     }
 
     public static Tensor fromArray(long[] values, int... shape) {
+        Shape.storageBytes(shape, 1);   // a negative or overflowing size is refused by name, not as a count mismatch
         if (Shape.numel(shape) != values.length) {
             throw new IllegalArgumentException("fromArray: " + values.length + " values do not fill shape " + Shape.str(shape));
         }
@@ -179,15 +182,24 @@ public final class Tensor {
     /** start, start+step, ... below end: {@code torch.arange} (I64 when all arguments are whole, else F32). */
     public static Tensor arange(double start, double end, double step) {
         if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
-        long n = (long) Math.ceil((end - start) / step);
-        if (n < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        if (!Double.isFinite(start) || !Double.isFinite(end)) throw new IllegalArgumentException("unsupported range: " + number(start) + " -> " + number(end));
+        double count = Math.ceil((end - start) / step);
+        if (count < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        long n = (long) count;
         boolean whole = start == Math.rint(start) && step == Math.rint(step) && end == Math.rint(end);
-        Tensor t = empty(whole ? DType.I64 : DType.F32, Math.toIntExact(n));
+        Tensor t = empty(whole ? DType.I64 : DType.F32, Shape.dimSize(n, "arange"));
         for (long i = 0; i < n; i++) Kernels.set(t.storage.kernelSegment(), t.dtype, i, start + i * step);
         return t;
     }
 
     public static Tensor arange(long end) { return arange(0, end, 1); }
+
+    /** A number as Python prints it in PyTorch's messages: 3, 0.5, inf, nan. */
+    private static String number(double v) {
+        if (Double.isNaN(v)) return "nan";
+        if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
 
     public static Tensor rand(int... shape) { return Generator.global().rand(DType.F32, shape); }
 
@@ -203,7 +215,10 @@ public final class Tensor {
     public int[] shape() { return shape.clone(); }
 
     /** Size of dimension {@code d} (negative counts from the end). */
-    public int size(int d) { return shape[Shape.dim(d, shape.length)]; }
+    public int size(int d) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("Dimension specified as " + d + " but tensor has no dimensions");
+        return shape[Shape.dim(d, shape.length)];
+    }
 
     public int dim() { return shape.length; }
 
@@ -244,8 +259,9 @@ public final class Tensor {
 
     /** Copies the values out in row-major order. */
     public double[] toDoubleArray() {
+        int n = javaArrayLength("toDoubleArray");
         Tensor c = contiguous();
-        double[] out = new double[Math.toIntExact(c.numel())];
+        double[] out = new double[n];
         MemorySegment s = c.segment();
         for (int i = 0; i < out.length; i++) out[i] = Kernels.get(s, c.dtype, c.offset + i);
         return out;
@@ -259,11 +275,19 @@ public final class Tensor {
     }
 
     public long[] toLongArray() {
+        int n = javaArrayLength("toLongArray");
         Tensor c = contiguous();
-        long[] out = new long[Math.toIntExact(c.numel())];
+        long[] out = new long[n];
         MemorySegment s = c.segment();
         for (int i = 0; i < out.length; i++) out[i] = Kernels.getLong(s, c.dtype, c.offset + i);
         return out;
+    }
+
+    /** The element count as a Java array length, checked before anything is copied. */
+    private int javaArrayLength(String what) {
+        long n = numel();
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(what + ": " + n + " elements do not fit a Java array (shape " + Shape.str(shape) + ")");
+        return (int) n;
     }
 
     /** The element at the given index. */
@@ -364,9 +388,8 @@ public final class Tensor {
 
     /** Sets {@code .grad} (null clears it), as {@code p.grad = g} does. */
     public void setGrad(Tensor g) {
-        if (g != null && !Arrays.equals(g.shape, shape)) {
-            throw new IllegalArgumentException("assigned grad has data of a different size: " + Shape.str(g.shape) + " for a tensor of shape " + Shape.str(shape));
-        }
+        if (g != null && g.dtype != dtype) throw new IllegalArgumentException("assigned grad has data of a different type");
+        if (g != null && !Arrays.equals(g.shape, shape)) throw new IllegalArgumentException("assigned grad has data of a different size");
         grad = g;
     }
 
@@ -497,13 +520,17 @@ public final class Tensor {
         for (int i = 0; i < target.length; i++) {
             int want = target[i];
             if (i < lead) {
-                if (want < 0) throw new IllegalArgumentException("expand: -1 is not allowed in a leading, non-existing dimension");
+                if (want < 0) throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") isn't allowed in a leading, non-existing dimension " + i);
                 sh[i] = want;
                 st[i] = 0;
                 continue;
             }
             int have = shape[i - lead];
             if (want == -1) want = have;
+            if (want < 0 && have == 1) {
+                throw new IllegalArgumentException("expand: the size " + want + " at dimension " + i + " is negative (only -1, keeping the size, is allowed).  Target sizes: "
+                        + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
+            }
             if (have == want) {
                 sh[i] = have;
                 st[i] = strides[i - lead];
@@ -515,6 +542,7 @@ public final class Tensor {
                         + ") at non-singleton dimension " + i + ".  Target sizes: " + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
             }
         }
+        Shape.numel(sh);   // refuses more than 2^63 elements
         return new Tensor(storage, dtype, sh, st, offset, null);
     }
 
@@ -563,13 +591,44 @@ public final class Tensor {
         return t.isFloatingPoint() ? t : DType.F32;
     }
 
+    /**
+     * The dtype of {@code this op s} for a number s, by PyTorch's promotion: a floating tensor keeps its
+     * dtype; an int64 or bool tensor gives int64 for a whole s (a whole Java double stands for a Python
+     * int, as in {@link #arange}) and float32 for a fractional one or for a true division.
+     */
+    private DType scalarOpResult(BinaryOp op, double s) {
+        if (op.isComparison()) return DType.BOOL;
+        if (dtype.isFloatingPoint()) return dtype;
+        return op != BinaryOp.DIV && s == Math.rint(s) && !Double.isInfinite(s) ? DType.I64 : DType.F32;
+    }
+
+    /** PyTorch's name of a dtype in messages: Float, Double, Long, Bool. */
+    static String typeName(DType t) {
+        return switch (t) {
+            case F32 -> "Float";
+            case F64 -> "Double";
+            case I64 -> "Long";
+            case BOOL -> "Bool";
+        };
+    }
+
+    private static void checkNotBoolSubtraction(DType a, DType b) {
+        if (a == DType.BOOL && b == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.");
+        }
+        if (a == DType.BOOL || b == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
+    }
+
     private static Tensor zipRaw(BinaryOp op, Tensor a, Tensor b) {
         int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape, b.shape);
         DType common = promote(a, b);
-        DType outType = op.isComparison() ? DType.BOOL : common;
+        // integers and bools divide into the default float dtype (true division), as PyTorch's
+        DType outType = op.isComparison() ? DType.BOOL : op == BinaryOp.DIV && !common.isFloatingPoint() ? DType.F32 : common;
         Tensor out = empty(outType, shape);
         long n = out.numel();
-        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous()) {
+        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous() && b.dtype != DType.I64) {   // (item() would round an int64)
             Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, b.item(), outType, out.segment(), 0, n);
             return out;
         }
@@ -601,7 +660,7 @@ public final class Tensor {
             return true;
         }
         int last = shape.length - 1;
-        if (aFull && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
+        if (aFull && b.dtype != DType.I64 && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
                 && Arrays.equals(ps, withLastOne(Arrays.copyOfRange(shape, shape.length - ps.length, shape.length)))
                 && part.numel() * shape[last] == n && shape[last] >= 8) {
             long k = shape[last];   // one value of b per row of a
@@ -621,7 +680,7 @@ public final class Tensor {
     }
 
     private Tensor zipScalarRaw(BinaryOp op, double s) {
-        DType outType = op.isComparison() ? DType.BOOL : scalarResult(dtype);
+        DType outType = scalarOpResult(op, s);
         Tensor a = isContiguous() ? this : contiguousCopy();
         Tensor out = empty(outType, shape);
         Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, s, outType, out.segment(), 0, numel());
@@ -629,7 +688,7 @@ public final class Tensor {
     }
 
     private Tensor mapRaw(UnaryOp op) {
-        DType t = scalarResult(dtype);
+        DType t = dtype == DType.I64 && op.keepsInt64() ? DType.I64 : scalarResult(dtype);
         Tensor a = isContiguous() && t == dtype ? this : converted(t);
         Tensor out = empty(t, shape);
         Kernels.map(op, t, a.segment(), a.offset, out.segment(), 0, numel());
@@ -646,6 +705,9 @@ public final class Tensor {
     }
 
     public Tensor neg() {
+        if (dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
         return unary(UnaryOp.NEG, "NegBackward0", (n, g) -> new Tensor[] {g.neg()}, false, false);
     }
 
@@ -666,6 +728,7 @@ public final class Tensor {
 
     /** |x|. d/dx = sign(x), 0 at 0. */
     public Tensor abs() {
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("\"abs_cpu\" not implemented for 'Bool'");
         return unary(UnaryOp.ABS, "AbsBackward0", (n, g) -> new Tensor[] {g.mul(n.saved(0).mapRaw(UnaryOp.SIGN))}, true, false);
     }
 
@@ -693,12 +756,13 @@ public final class Tensor {
         }, false, true);
     }
 
-    /** max(x, 0). d/dx = 1 where result > 0, else 0 (so 0 at 0). */
+    /** max(x, 0) (NaN stays NaN). d/dx = 0 where result <= 0, else 1 (so 0 at 0, 1 at NaN, as PyTorch's threshold_backward). */
     public Tensor relu() {
+        if (dtype == DType.BOOL) throw new IllegalArgumentException("Boolean inputs not supported for relu");
         return unary(UnaryOp.RELU, "ReluBackward0", (n, g) -> new Tensor[] {reluGrad(g, n.saved(0))}, false, true);
     }
 
-    /** g where the relu output y is positive, else 0, in one pass when both are contiguous. */
+    /** 0 where the relu output y is <= 0, else g (g at NaN), in one pass when both are contiguous. */
     private static Tensor reluGrad(Tensor g, Tensor y) {
         if (g.dtype != y.dtype || !Arrays.equals(g.shape, y.shape) || !g.isContiguous() || !y.isContiguous()) {
             return g.maskedFill(y.le(0), 0);
@@ -715,14 +779,14 @@ public final class Tensor {
         return g;
     }
 
-    /** Clamps into [min, max] (either may be infinite). d/dx = 1 inside, including the bounds. */
+    /** Clamps into [min, max] (either may be infinite; NaN stays NaN). d/dx = 1 inside, including the bounds; 0 at NaN. */
     public Tensor clamp(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clamp: min " + min + " is greater than max " + max);
         Tensor out = zipScalarRaw(BinaryOp.MAX, min).zipScalarRaw(BinaryOp.MIN, max);
         String name = Double.isInfinite(max) ? "ClampMinBackward0" : Double.isInfinite(min) ? "ClampMaxBackward0" : "ClampBackward1";
         out.record(name, new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
             Tensor x = n.saved(0);
-            return new Tensor[] {g.maskedFill(x.lt(min).or(x.gt(max)), 0)};
+            return new Tensor[] {g.maskedFill(x.ge(min).and(x.le(max)).eq(0), 0)};
         });
         return out;
     }
@@ -752,6 +816,7 @@ public final class Tensor {
     public Tensor sub(Tensor o) { return sub(o, 1); }
 
     public Tensor sub(Tensor o, double alpha) {
+        checkNotBoolSubtraction(dtype, o.dtype);
         Tensor other = alpha == 1 ? o : o.mulRawScalar(alpha);
         Tensor out = zipRaw(BinaryOp.SUB, this, other);
         out.record("SubBackward0", new Tensor[] {this, o}, new Tensor[0],
@@ -760,6 +825,7 @@ public final class Tensor {
     }
 
     public Tensor sub(double s) {
+        checkNotBoolSubtraction(dtype, DType.I64);
         Tensor out = zipScalarRaw(BinaryOp.SUB, s);
         out.record("SubBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g});
         return out;
@@ -767,6 +833,7 @@ public final class Tensor {
 
     /** s − this ({@code s - x} in Python). */
     public Tensor rsub(double s) {
+        checkNotBoolSubtraction(dtype, DType.I64);
         Tensor out = mapRaw(UnaryOp.NEG).zipScalarRaw(BinaryOp.ADD, s);
         out.record("RsubBackward1", new Tensor[] {this}, new Tensor[0], (n, g) -> new Tensor[] {g.neg()});
         return out;
@@ -805,12 +872,23 @@ public final class Tensor {
 
     /** this^p. d/dx = p·x^(p−1) (0 when p = 0). */
     public Tensor pow(double p) {
-        Tensor out = zipScalarRaw(BinaryOp.POW, p);
+        Tensor out = powScalarRaw(p);
         out.record("PowBackward0", new Tensor[] {this}, new Tensor[] {this}, (n, g) -> {
             if (p == 0) return new Tensor[] {zerosLike(g)};
-            return new Tensor[] {g.mul(n.saved(0).zipScalarRaw(BinaryOp.POW, p - 1).mulRawScalar(p))};
+            return new Tensor[] {g.mul(n.saved(0).powScalarRaw(p - 1).mulRawScalar(p))};
         });
         return out;
+    }
+
+    /**
+     * x^p as PyTorch computes a tensor to a number: √x for 0.5 and 1/√x for −0.5 (NaN at −inf, ∓0 at −0,
+     * where C's pow differs); an int64 or bool tensor to a whole power stays int64 (exact, wrapping).
+     */
+    private Tensor powScalarRaw(double p) {
+        if (!dtype.isFloatingPoint() && p < 0 && p == Math.rint(p)) throw new IllegalArgumentException("Integers to negative integer powers are not allowed.");
+        if (p == 0.5) return mapRaw(UnaryOp.SQRT);
+        if (p == -0.5) return mapRaw(UnaryOp.RSQRT);
+        return zipScalarRaw(BinaryOp.POW, p);
     }
 
     /** this^e, element-wise. d/dthis = e·this^(e−1) (0 where e = 0); d/de = result·ln(this) (0 where this = 0 and e ≥ 0). */
@@ -844,13 +922,21 @@ public final class Tensor {
 
     /** {@code torch.where(cond, a, b)}: a where cond, else b, broadcast. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        if (cond.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype " + typeName(cond.dtype));
+        }
         int[] shape = Shape.broadcast("where", cond.shape, Shape.broadcast("where", a.shape, b.shape));
         DType t = promote(a, b);
         Tensor c = cond.broadcastData(shape), ac = a.broadcastData(shape), bc = b.broadcastData(shape);
         Tensor out = empty(t, shape);
         MemorySegment cs = c.segment(), as = ac.segment(), bs = bc.segment(), os = out.segment();
         for (long i = 0, n = out.numel(); i < n; i++) {
-            Kernels.set(os, t, i, Kernels.get(cs, c.dtype, c.offset + i) != 0 ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+            boolean pick = Kernels.get(cs, c.dtype, c.offset + i) != 0;
+            if (t == DType.I64) {   // exact: a double rounds int64 above 2^53
+                out.segment().setAtIndex(JAVA_LONG, i, pick ? Kernels.getLong(as, ac.dtype, ac.offset + i) : Kernels.getLong(bs, bc.dtype, bc.offset + i));
+            } else {
+                Kernels.set(os, t, i, pick ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+            }
         }
         out.record("WhereBackward0", new Tensor[] {a, b}, new Tensor[] {cond}, (n, g) -> {
             Tensor m = n.saved(0);
@@ -973,6 +1059,7 @@ public final class Tensor {
     public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
 
     public Tensor mean() {
+        checkMeanDtype();
         long count = numel();
         Tensor out = sumRaw(new int[0], false).zipScalarRaw(BinaryOp.DIV, count);
         int[] in = shape;
@@ -981,6 +1068,7 @@ public final class Tensor {
     }
 
     public Tensor mean(int[] dims, boolean keepdim) {
+        checkMeanDtype();
         int[] d = normalizeDims(dims);
         long count = 1;
         for (int x : d) count *= shape[x];
@@ -993,14 +1081,25 @@ public final class Tensor {
 
     public Tensor mean(int dim) { return mean(new int[] {dim}, false); }
 
+    private void checkMeanDtype() {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: " + typeName(dtype));
+        }
+    }
+
     public Tensor mean(int dim, boolean keepdim) { return mean(new int[] {dim}, keepdim); }
 
     /** Values and first indices of the maximum along a dimension: {@code x.max(dim)}. */
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
     /** {@code x.max(dim, keepdim)}; ties send the gradient to the first index. */
-    public ValuesIndices max(int dim, boolean keepdim) {
+    public ValuesIndices max(int dim, boolean keepdim) { return maxAlong(dim, keepdim, "max"); }
+
+    /** {@link #max(int, boolean)}, {@code op} naming the caller in refusals. */
+    private ValuesIndices maxAlong(int dim, boolean keepdim, String op) {
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0) return reshape(1).maxAlong(0, false, op);   // a 0-dim tensor: itself, at index 0 (PyTorch)
+        if (shape[d] == 0) throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + d + " to have non-zero size.");
         int[] outShape = keptShape(new int[] {d}, keepdim);
         Tensor indices = empty(DType.I64, outShape);
         Tensor values = reduceRaw(Kernels.Reduce.MAX, new int[] {d}, keepdim, dtype, indices.segment());
@@ -1014,7 +1113,7 @@ public final class Tensor {
 
     public ValuesIndices max(int dim) { return max(dim, false); }
 
-    /** The largest element; ties share the gradient evenly. */
+    /** The largest element (NaN if any is NaN); ties share the gradient evenly, as do the NaNs when the result is NaN. */
     public Tensor max() {
         return amaxNamed(new int[0], false, "MaxBackward1");
     }
@@ -1028,31 +1127,45 @@ public final class Tensor {
 
     private Tensor amaxNamed(int[] dims, boolean keepdim, String name) {
         int[] d = normalizeDims(dims);
-        if (numel() == 0) throw new IllegalArgumentException("max(): Expected reduction dim to be specified for input.numel() == 0 (shape " + Shape.str(shape) + ")");
+        String op = name.equals("MaxBackward1") ? "max" : "amax";
+        if (dims.length == 0 && numel() == 0) {
+            throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+        }
+        for (int k : d) if (shape[k] == 0) throw new IndexOutOfBoundsException(op + "(): Expected reduction dim " + k + " to have non-zero size.");
         Tensor out = reduceRaw(Kernels.Reduce.MAX, d, keepdim, dtype, null);
         int[] kept = keptShape(d, true);
+        boolean evenly = name.equals("MaxBackward1"), nanResult = evenly && Double.isNaN(out.item());
         out.record(name, new Tensor[] {this}, new Tensor[] {this, out}, (n, g) -> {
             Tensor x = n.saved(0);
-            Tensor mask = x.eq(n.saved(1).reshapeData(kept)).to(g.dtype);
-            Tensor count = mask.sumRaw(d, true);
-            return new Tensor[] {mask.mul(g.reshapeData(kept)).div(count)};
+            // max() shares the gradient among the NaNs when it returned NaN, and writes zeros elsewhere
+            // (PyTorch's evenly_distribute_backward); amax scales by the count of x == result, which is
+            // 0 when the result is NaN, so its gradient is NaN everywhere, as PyTorch's
+            Tensor mask = nanResult ? x.ne(x) : x.eq(n.saved(1).reshapeData(kept));
+            Tensor share = g.reshapeData(kept).div(mask.to(g.dtype).sumRaw(d, true));
+            return new Tensor[] {evenly ? share.expandView(x.shape).maskedFill(mask.eq(0), 0) : mask.to(g.dtype).mul(share)};
         });
         return out;
     }
 
     /** Index of the (first) maximum along {@code dim}. */
     public Tensor argmax(int dim) {
-        return max(dim, false).indices.detach();
+        return maxAlong(dim, false, "argmax").indices.detach();
     }
 
     /** Index of the (first) maximum over all elements (flattened). */
     public Tensor argmax() {
+        if (numel() == 0) throw new IndexOutOfBoundsException("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+        if (numel() > Integer.MAX_VALUE) throw new IllegalArgumentException("argmax: " + numel() + " elements do not fit one dimension (at most " + Integer.MAX_VALUE + "); shape " + Shape.str(shape));
         return reshapeData(new int[] {(int) numel()}).argmax(0);
     }
 
     private Tensor softmaxImpl(int dim, boolean log) {
         int d = Shape.dim(dim, shape.length);
         int last = Math.max(0, shape.length - 1);
+        if (!dtype.isFloatingPoint()) {   // PyTorch names its kernel: the last-dim one, or the general one
+            String kernel = d == last ? (log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl") : "softmax_kernel_impl";
+            throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + typeName(dtype) + "'");
+        }
         Tensor moved = (shape.length == 0 ? this : transposeView(d, last)).contiguousCopy();
         DType t = scalarResult(dtype);
         if (moved.dtype != t) moved = moved.to(t);
@@ -1099,7 +1212,9 @@ public final class Tensor {
         return out;
     }
 
-    private int[] inferShape(int[] wanted) {
+    private int[] inferShape(int[] wanted) { return inferShape(wanted, "view"); }
+
+    private int[] inferShape(int[] wanted, String op) {
         int[] s = wanted.clone();
         int infer = -1;
         long known = 1;
@@ -1110,12 +1225,20 @@ public final class Tensor {
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException("invalid shape dimension " + s[i] + " in " + Shape.str(wanted));
             } else {
-                known *= s[i];
+                known = Math.multiplyHigh(known, s[i]) == 0 && known * s[i] >= 0 ? known * s[i] : -1;   // -1: past 2^63, matches no tensor
             }
         }
         if (infer >= 0) {
-            if (known == 0 || numel() % known != 0) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
-            s[infer] = (int) (numel() / known);
+            if (known == 0 && numel() == 0) {
+                throw new IllegalArgumentException("cannot reshape tensor of 0 elements into shape " + Shape.str(wanted) + " because the unspecified dimension size -1 can be any value and is ambiguous");
+            }
+            if (known <= 0 || numel() % known != 0) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
+            long inferred = numel() / known;
+            if (inferred > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": shape " + Shape.str(wanted) + " would need a dimension of " + inferred + " elements (at most "
+                        + Integer.MAX_VALUE + ") for input of shape " + Shape.str(shape));
+            }
+            s[infer] = (int) inferred;
         }
         if (Shape.numel(s) != numel()) throw new IllegalArgumentException("shape '" + Shape.str(wanted) + "' is invalid for input of size " + numel());
         return s;
@@ -1171,7 +1294,7 @@ public final class Tensor {
 
     /** {@link #view} when possible, else a copy. */
     public Tensor reshape(int... newShape) {
-        int[] target = inferShape(newShape);
+        int[] target = inferShape(newShape, "reshape");
         if (viewStrides(target) != null) return view(target);
         Tensor out = contiguousCopy().reshapeData(target);
         int[] in = shape;
@@ -1293,12 +1416,13 @@ public final class Tensor {
 
     /** {@code x[start:end:step]} along {@code dim}, Python's rules for negative and out-of-range bounds. */
     public Tensor slice(int dim, long start, long end, long step) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("slice() cannot be applied to a 0-dim tensor.");
         int d = Shape.dim(dim, shape.length);
         if (step <= 0) throw new IllegalArgumentException("slice step must be positive, got " + step);
         int size = shape[d];
         long s = start < 0 ? Math.max(0, start + size) : Math.min(start, size);
         long e = end < 0 ? Math.max(0, end + size) : Math.min(end, size);
-        int len = (int) Math.max(0, (e - s + step - 1) / step);
+        int len = (int) (e > s ? (e - s - 1) / step + 1 : 0);   // (e - s + step - 1) / step would overflow for a huge step
         int[] sh = shape.clone();
         long[] st = strides.clone();
         sh[d] = len;
@@ -1317,9 +1441,10 @@ public final class Tensor {
 
     /** {@code x[i]} along {@code dim}: the dimension goes away. */
     public Tensor select(int dim, long index) {
+        if (shape.length == 0) throw new IndexOutOfBoundsException("select() cannot be applied to a 0-dim tensor.");
         int d = Shape.dim(dim, shape.length);
         long i = index < 0 ? index + shape[d] : index;
-        if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("index " + index + " is out of bounds for dimension " + d + " with size " + shape[d]);
+        if (i < 0 || i >= shape[d]) throw new IndexOutOfBoundsException("select(): index " + index + " out of range for tensor of size " + Shape.str(shape) + " at dimension " + d);
         Tensor out = asView(selectView(d, i));
         int[] in = shape;
         out.record("SelectBackward0", new Tensor[] {this}, new Tensor[0], (n, g) -> {
@@ -1336,23 +1461,36 @@ public final class Tensor {
      */
     public Tensor index(String spec) {
         String[] parts = spec.split(",", -1);
-        if (parts.length > shape.length) throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length + ": '" + spec + "'");
+        if (shape.length == 0 && parts.length == 1 && !spec.contains(":")) {
+            parseIndex(spec.strip(), spec.strip(), spec);
+            throw new IndexOutOfBoundsException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        }
+        if (parts.length > Math.max(1, shape.length)) throw new IndexOutOfBoundsException("too many indices for tensor of dimension " + shape.length);
         Tensor t = this;
         int dim = 0;
         for (String raw : parts) {
             String p = raw.strip();
             if (p.contains(":")) {
                 String[] f = p.split(":", -1);
-                if (f.length > 3) throw new IllegalArgumentException("bad slice '" + p + "' in '" + spec + "'");
-                long step = f.length == 3 && !f[2].isBlank() ? Long.parseLong(f[2].strip()) : 1;
-                long start = f[0].isBlank() ? 0 : Long.parseLong(f[0].strip());
-                long end = f[1].isBlank() ? Long.MAX_VALUE : Long.parseLong(f[1].strip());
+                if (f.length > 3) throw new IllegalArgumentException("index: '" + p + "' is not an integer or a slice (start:stop:step), in '" + spec + "'");
+                long step = f.length == 3 && !f[2].isBlank() ? parseIndex(f[2].strip(), p, spec) : 1;
+                long start = f[0].isBlank() ? 0 : parseIndex(f[0].strip(), p, spec);
+                long end = f[1].isBlank() ? Long.MAX_VALUE : parseIndex(f[1].strip(), p, spec);
                 t = t.slice(dim++, start, end, step);
             } else {
-                t = t.select(dim, Long.parseLong(p));
+                t = t.select(dim, parseIndex(p, p, spec));
             }
         }
         return t;
+    }
+
+    /** One integer of an {@link #index} spec; {@code part} and {@code spec} name it in the refusal. */
+    private static long parseIndex(String number, String part, String spec) {
+        try {
+            return Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("index: '" + part + "' is not an integer or a slice (start:stop:step), in '" + spec + "'");
+        }
     }
 
     // ---------------------------------------------------------------- gather, indexSelect, cat, stack
@@ -1388,6 +1526,10 @@ public final class Tensor {
     public Tensor gather(int dim, Tensor index) {
         checkIndex(index, "gather");
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0 && index.dim() <= 1) {   // a 0-dim input gathers as one element of size 1 (PyTorch)
+            Tensor out = reshape(1).gather(0, index.reshape(-1));
+            return index.dim() == 0 ? out.reshape() : out;
+        }
         if (index.dim() != shape.length) throw new IllegalArgumentException("gather(): Index tensor must have the same number of dimensions as input tensor (" + Shape.str(index.shape) + " vs " + Shape.str(shape) + ")");
         Tensor idx = index.contiguousCopy();
         Tensor out = empty(dtype, idx.shape);
@@ -1419,6 +1561,10 @@ public final class Tensor {
         checkIndex(index, "index_select");
         if (index.dim() > 1) throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got shape " + Shape.str(index.shape));
         int d = Shape.dim(dim, shape.length);
+        if (shape.length == 0) {   // PyTorch: a 0-dim result, every index must be 0
+            for (long id : index.toLongArray()) if (id != 0) throw new IndexOutOfBoundsException("index out of range in self");
+            return reshape(1).indexSelect(0, index.reshape(-1).slice(0, 0, 1)).reshape();
+        }
         Tensor ix = index.isContiguous() ? index : index.contiguous();
         MemorySegment is = ix.segment();
         int count = (int) ix.numel();
@@ -1464,9 +1610,12 @@ public final class Tensor {
     /** Joins tensors along an existing dimension. */
     public static Tensor cat(int dim, Tensor... tensors) {
         if (tensors.length == 0) throw new IllegalArgumentException("torch.cat(): expected a non-empty list of Tensors");
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i].shape.length == 0) throw new IllegalArgumentException("zero-dimensional tensor (at position " + i + ") cannot be concatenated");
+        }
         Tensor first = tensors[0];
         int d = Shape.dim(dim, first.shape.length);
-        int total = 0;
+        long total = 0;
         DType t = first.dtype;
         for (Tensor x : tensors) {
             if (x.shape.length != first.shape.length) throw new IllegalArgumentException("Tensors must have same number of dimensions: got " + first.shape.length + " and " + x.shape.length);
@@ -1476,8 +1625,13 @@ public final class Tensor {
             total += x.shape[d];
             t = promoteTypes(t, x.dtype);
         }
+        if (total > Integer.MAX_VALUE) {
+            StringBuilder shapes = new StringBuilder();
+            for (Tensor x : tensors) shapes.append(shapes.isEmpty() ? "" : ", ").append(Shape.str(x.shape));
+            throw new IllegalArgumentException("cat: the size " + total + " of dimension " + d + " does not fit an int (at most " + Integer.MAX_VALUE + "); shapes " + shapes);
+        }
         int[] outShape = first.shape.clone();
-        outShape[d] = total;
+        outShape[d] = (int) total;
         Tensor out = empty(t, outShape);
         int at = 0;
         int[] sizes = new int[tensors.length];
@@ -1568,10 +1722,10 @@ public final class Tensor {
         aShape[batch.length] = m; aShape[batch.length + 1] = k1;
         bShape[batch.length] = k1; bShape[batch.length + 1] = n;
         outShape[batch.length] = m; outShape[batch.length + 1] = n;
-        Tensor a3 = expandView(aShape).reshapeData(new int[] {(int) Shape.numel(batch), m, k1});
-        Tensor b3 = o.expandView(bShape).reshapeData(new int[] {(int) Shape.numel(batch), k1, n});
+        Tensor a3 = expandView(aShape).reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), m, k1});
+        Tensor b3 = o.expandView(bShape).reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), k1, n});
         Tensor out = empty(dtype, outShape);
-        Tensor out3 = out.reshapeData(new int[] {(int) Shape.numel(batch), m, n});
+        Tensor out3 = out.reshapeData(new int[] {Shape.dimSize(Shape.numel(batch), "matmul batch"), m, n});
         for (int i = 0; i < out3.shape[0]; i++) out3.selectView(0, i).assignData(mmRaw(a3.selectView(0, i), b3.selectView(0, i)));
         out.record("BmmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (nd, g) -> new Tensor[] {
                 nd.needsInputGrad(0) ? g.matmul(nd.saved(1).transpose(-1, -2)) : null,
@@ -1726,6 +1880,56 @@ public final class Tensor {
     }
 
     /**
+     * What every in-place op that reads an operand checks first, before any state changes: the autograd
+     * rules when the op will be recorded ({@link #checkInPlace}; PyTorch checks them first too), then
+     * PyTorch's memory-overlap rules: no two elements of this tensor share memory (an expanded view), and
+     * {@code operand} (if any) does not partly overlap it.
+     */
+    private void checkWritable(Tensor operand) {
+        if (Grad.isEnabled() && (requiresGrad() || (operand != null && operand.requiresGrad()))) checkInPlace();
+        if (!isNonOverlappingAndDense()) {
+            for (int i = 0; i < shape.length; i++) {
+                if (strides[i] == 0 && shape[i] > 1) {
+                    throw new IllegalArgumentException("unsupported operation: more than one element of the written-to tensor refers to a single memory location."
+                            + " Please clone() the tensor before performing the operation.");
+                }
+            }
+        }
+        if (operand != null && partlyOverlaps(operand)) {
+            throw new IllegalArgumentException("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location."
+                    + " Please clone() the tensor before performing the operation.");
+        }
+    }
+
+    /**
+     * PyTorch's get_overlap_status == PARTIAL: both tensors dense and non-overlapping in one storage,
+     * their memory ranges intersect, and they are not the same elements with the same strides. Layouts
+     * PyTorch cannot judge cheaply (strided, expanded) pass, as they do there.
+     */
+    private boolean partlyOverlaps(Tensor o) {
+        if (o == this || o.storage != storage || numel() == 0 || o.numel() == 0) return false;
+        if (!isNonOverlappingAndDense() || !o.isNonOverlappingAndDense()) return false;
+        long begin = offset, end = offset + numel(), oBegin = o.offset, oEnd = o.offset + o.numel();
+        if (begin == oBegin && end == oEnd) return !Arrays.equals(strides, o.strides);
+        return begin < oEnd && oBegin < end;
+    }
+
+    /** PyTorch's is_non_overlapping_and_dense: some permutation of the dims is contiguous (size-1 dims aside). */
+    private boolean isNonOverlappingAndDense() {
+        if (isContiguous()) return true;
+        Integer[] perm = new Integer[shape.length];
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        Arrays.sort(perm, (x, y) -> shape[x] < 2 || shape[y] < 2 ? Boolean.compare(shape[x] < 2, shape[y] < 2) : Long.compare(strides[x], strides[y]));
+        long expected = 1;
+        for (int i : perm) {
+            if (shape[i] == 1) continue;
+            if (strides[i] != expected) return false;
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /**
      * The in-place pattern: compute the out-of-place result, write it into this tensor's elements, bump
      * the version counter, and (when recording) make the result's node this tensor's grad_fn.
      */
@@ -1743,6 +1947,9 @@ public final class Tensor {
             try (var off = Grad.disabled()) {
                 result = op.apply(this);
             }
+        }
+        if (!canCast(result.dtype, dtype)) {   // refused before anything is written, as PyTorch does
+            throw new IllegalArgumentException("result type " + typeName(result.dtype) + " can't be cast to the desired output type " + typeName(dtype));
         }
         assignData(result);
         storage.bumpVersion();
@@ -1819,9 +2026,16 @@ public final class Tensor {
         return new Tensor(storage, dtype, windowShape, windowStrides, offset + windowOffset, null);
     }
 
+    /** PyTorch's canCast for an in-place result: not floating into an integer, nor a number into a bool. */
+    private static boolean canCast(DType from, DType to) {
+        if (from.isFloatingPoint() && !to.isFloatingPoint()) return false;
+        return !(from != DType.BOOL && to == DType.BOOL);
+    }
+
     public Tensor addInPlace(Tensor o) { return addInPlace(o, 1); }
 
     public Tensor addInPlace(Tensor o, double alpha) {
+        checkWritable(o);
         if (!writesDirectly(o)) return inPlace(x -> x.add(o, alpha), o);
         Kernels.addScaled(dtype, segment(), offset, o.segment(), o.offset, alpha, numel());
         return wrote();
@@ -1842,6 +2056,7 @@ public final class Tensor {
     public Tensor divInPlace(double s) { return scalarInPlace(BinaryOp.DIV, s, x -> x.div(s)); }
 
     public Tensor clampInPlace(double min, double max) {
+        checkWritable(null);
         if (!writesDirectly(null) || min > max) return inPlace(x -> x.clamp(min, max), null);
         Kernels.zipScalar(BinaryOp.MAX, dtype, segment(), offset, min, dtype, segment(), offset, numel());
         Kernels.zipScalar(BinaryOp.MIN, dtype, segment(), offset, max, dtype, segment(), offset, numel());
@@ -1884,12 +2099,14 @@ public final class Tensor {
     }
 
     private Tensor scalarInPlace(BinaryOp op, double s, java.util.function.Function<Tensor, Tensor> general) {
+        checkWritable(null);
         if (!writesDirectly(null)) return inPlace(general, null);
         Kernels.zipScalar(op, dtype, segment(), offset, s, dtype, segment(), offset, numel());
         return wrote();
     }
 
     private Tensor zipInPlace(BinaryOp op, Tensor o, java.util.function.Function<Tensor, Tensor> general) {
+        checkWritable(o);
         if (!writesDirectly(o)) return inPlace(general, o);
         Kernels.zip(op, dtype, segment(), offset, dtype, o.segment(), o.offset, dtype, segment(), offset, numel());
         return wrote();
@@ -1927,6 +2144,7 @@ public final class Tensor {
         if (!Arrays.equals(Shape.broadcast("copy_", target, src.shape), target)) {
             throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape) + " does not broadcast to " + Shape.str(target));
         }
+        checkWritable(src);
         if (writesDirectly(src)) {
             long bytes = numel() * dtype.byteSize();
             MemorySegment.copy(src.segment(), src.offset * dtype.byteSize(), segment(), offset * dtype.byteSize(), bytes);

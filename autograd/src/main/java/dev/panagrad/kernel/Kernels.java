@@ -58,6 +58,16 @@ public final class Kernels {
         return t == DType.I64 ? s.getAtIndex(JAVA_LONG, i) : (long) get(s, t, i);
     }
 
+    /** Stores an integer exactly into an int64 (or as 0/1 into a bool) element. */
+    static void setLong(MemorySegment s, DType t, long i, long v) {
+        if (t == DType.I64) s.setAtIndex(JAVA_LONG, i, v);
+        else set(s, t, i, v);
+    }
+
+    private static boolean integral(DType t) {
+        return t == DType.I64 || t == DType.BOOL;
+    }
+
     /**
      * Walks the rows of a strided view, every dimension but the last: after each {@link #next()},
      * {@link #base} is the storage offset of the row's first element. Kernels run their own inner
@@ -168,7 +178,7 @@ public final class Kernels {
         }
     }
 
-    /** out[i] = op(x[i]) over n contiguous elements (same dtype, F32 or F64). */
+    /** out[i] = op(x[i]) over n contiguous elements (same dtype: F32 or F64, or I64 for {@link UnaryOp#keepsInt64()} ops). */
     public static void map(UnaryOp op, DType t, MemorySegment x, long xo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && op == UnaryOp.RELU && vector(n)) {
             if (n < Parallel.BIG) VectorKernels.relu(x, xo, out, oo, n);
@@ -178,6 +188,8 @@ public final class Kernels {
             else Parallel.forBigRange(n, (from, to) -> VectorKernels.map(op, x, xo + from, out, oo + from, to - from));
         } else if (t == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(x.getAtIndex(JAVA_FLOAT, xo + i)));
+        } else if (t == DType.I64) {
+            for (long i = 0; i < n; i++) out.setAtIndex(JAVA_LONG, oo + i, op.applyLong(x.getAtIndex(JAVA_LONG, xo + i)));
         } else {
             for (long i = 0; i < n; i++) set(out, t, oo + i, op.apply(get(x, t, xo + i)));
         }
@@ -197,6 +209,8 @@ public final class Kernels {
             for (long i = 0; i < n; i++) {
                 out.setAtIndex(JAVA_DOUBLE, oo + i, op.apply(a.getAtIndex(JAVA_DOUBLE, ao + i), b.getAtIndex(JAVA_DOUBLE, bo + i)));
             }
+        } else if (integral(at) && integral(bt) && integral(ot) && op != BinaryOp.DIV) {   // exact: a double rounds int64 above 2^53
+            for (long i = 0; i < n; i++) setLong(out, ot, oo + i, op.applyLong(getLong(a, at, ao + i), getLong(b, bt, bo + i)));
         } else {
             for (long i = 0; i < n; i++) set(out, ot, oo + i, op.apply(get(a, at, ao + i), get(b, bt, bo + i)));
         }
@@ -218,6 +232,9 @@ public final class Kernels {
             }
         } else if (at == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), s));
+        } else if (integral(at) && integral(ot) && op != BinaryOp.DIV && s == Math.rint(s) && !Double.isInfinite(s)) {   // exact in int64
+            long ls = (long) s;
+            for (long i = 0; i < n; i++) setLong(out, ot, oo + i, op.applyLong(getLong(a, at, ao + i), ls));
         } else {
             for (long i = 0; i < n; i++) set(out, ot, oo + i, op.apply(get(a, at, ao + i), s));
         }
@@ -276,13 +293,13 @@ public final class Kernels {
         }
     }
 
-    /** out = y > 0 ? g : 0 over n contiguous elements of one floating dtype: relu's backward from its output. */
+    /** out = y <= 0 ? 0 : g over n contiguous elements of one floating dtype: relu's backward from its output (g where y is NaN). */
     public static void reluBackward(DType t, MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         if (t == DType.F32 && vector(n)) {
             if (n < Parallel.BIG) VectorKernels.reluBackward(g, go, y, yo, out, oo, n);
             else Parallel.forBigRange(n, (from, to) -> VectorKernels.reluBackward(g, go + from, y, yo + from, out, oo + from, to - from));
         } else {
-            for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) > 0 ? get(g, t, go + i) : 0);
+            for (long i = 0; i < n; i++) set(out, t, oo + i, get(y, t, yo + i) <= 0 ? 0 : get(g, t, go + i));
         }
     }
 
@@ -314,6 +331,22 @@ public final class Kernels {
             long base = xo + r * cols;
             if (op == Reduce.SUM && t == DType.F32 && vector(cols)) {
                 set(out, ot, oo + r, VectorKernels.sum(x, base, cols));
+            } else if (op == Reduce.SUM && ot == DType.I64) {   // exact, wrapping as PyTorch's int64 sum
+                long acc = 0;
+                for (long c = 0; c < cols; c++) acc += getLong(x, t, base + c);
+                out.setAtIndex(JAVA_LONG, oo + r, acc);
+            } else if (t == DType.I64 && op != Reduce.SUM) {
+                long best = x.getAtIndex(JAVA_LONG, base);
+                long at = 0;
+                for (long c = 1; c < cols; c++) {
+                    long v = x.getAtIndex(JAVA_LONG, base + c);
+                    if (op == Reduce.MAX ? v > best : v < best) {
+                        best = v;
+                        at = c;
+                    }
+                }
+                setLong(out, ot, oo + r, best);
+                if (idx != null) idx.setAtIndex(JAVA_LONG, r, at);
             } else if (op == Reduce.SUM) {
                 double acc = 0;
                 for (long c = 0; c < cols; c++) acc += get(x, t, base + c);

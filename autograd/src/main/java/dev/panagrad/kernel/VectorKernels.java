@@ -123,30 +123,29 @@ final class VectorKernels {
         for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i)));
     }
 
-    /** out = x > 0 ? x : (NaN ? x : 0): {@link UnaryOp#RELU}. */
+    /** out = x < 0 ? 0 : x (NaN and -0.0 pass through): {@link UnaryOp#RELU}. */
     static void relu(MemorySegment a, long ao, MemorySegment out, long oo, long n) {
         FloatVector zero = FloatVector.zero(S);
         long i = 0;
         for (long bound = n - L; i <= bound; i += L) {
             FloatVector x = load(a, ao + i);
-            VectorMask<Float> keep = x.compare(VectorOperators.GT, 0f).or(x.test(VectorOperators.IS_NAN));
-            zero.blend(x, keep).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            x.blend(zero, x.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         for (; i < n; i++) {
             float x = a.getAtIndex(JAVA_FLOAT, ao + i);
-            out.setAtIndex(JAVA_FLOAT, oo + i, x > 0 || x != x ? x : 0f);
+            out.setAtIndex(JAVA_FLOAT, oo + i, x < 0 ? 0f : x);
         }
     }
 
-    /** out = y > 0 ? g : 0, the gradient of relu from its output y (PyTorch's threshold_backward). */
+    /** out = y <= 0 ? 0 : g, the gradient of relu from its output y (PyTorch's threshold_backward: g where y is NaN). */
     static void reluBackward(MemorySegment g, long go, MemorySegment y, long yo, MemorySegment out, long oo, long n) {
         FloatVector zero = FloatVector.zero(S);
         long i = 0;
         for (long bound = n - L; i <= bound; i += L) {
-            VectorMask<Float> pass = load(y, yo + i).compare(VectorOperators.GT, 0f);
-            zero.blend(load(g, go + i), pass).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            VectorMask<Float> stop = load(y, yo + i).compare(VectorOperators.LE, 0f);
+            load(g, go + i).blend(zero, stop).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
-        for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, y.getAtIndex(JAVA_FLOAT, yo + i) > 0 ? g.getAtIndex(JAVA_FLOAT, go + i) : 0f);
+        for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, y.getAtIndex(JAVA_FLOAT, yo + i) <= 0 ? 0f : g.getAtIndex(JAVA_FLOAT, go + i));
     }
 
     /**
