@@ -41,6 +41,9 @@ public final class BufferPool {
     /** Every buffer's address is a multiple of this: one cache line, the widest AVX-512 load. */
     public static final long BYTE_ALIGNMENT = 64;
 
+    /** The largest lease: 2^62 bytes, so that size classes and byte counts never overflow a long. */
+    public static final long MAX_BYTES = 1L << 62;
+
     private static final BufferPool GLOBAL = new BufferPool("global");
 
     private final String name;
@@ -92,7 +95,11 @@ public final class BufferPool {
     }
 
     private Storage allocate(long byteSize, String tag, MemoryScope owner) {
-        if (byteSize < 0) throw new IllegalArgumentException("pool '" + name + "': negative byte size " + byteSize);
+        if (byteSize < 0) throw new IllegalArgumentException("pool '" + name + "': negative byte size " + byteSize + " for '" + tag + "'");
+        if (byteSize > MAX_BYTES) {
+            throw new IllegalArgumentException("pool '" + name + "': " + byteSize + " bytes for '" + tag + "' is more than a buffer can hold ("
+                    + MAX_BYTES + " bytes, 2^62)");
+        }
         if (owner != null) owner.checkOpen();
         Quarantine.retry();
         long classBytes = sizeClass(byteSize);
@@ -102,7 +109,14 @@ public final class BufferPool {
         if (block == null) {
             try {
                 block = allocateNative(classBytes);
-            } catch (RuntimeException | OutOfMemoryError e) {
+            } catch (OutOfMemoryError e) {
+                bytesInUse.addAndGet(-classBytes);
+                OutOfMemoryError named = new OutOfMemoryError("pool '" + name + "': the system refused " + MemoryStats.formatBytes(classBytes)
+                        + " of native memory for '" + tag + "' (" + byteSize + " bytes asked; " + MemoryStats.formatBytes(bytesInUse.get())
+                        + " in use by this pool): " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            } catch (RuntimeException e) {
                 bytesInUse.addAndGet(-classBytes);
                 throw e;
             }

@@ -18,7 +18,7 @@ public record MemoryStats(long bytesInUse, long peakBytesInUse, long bytesReserv
     /** A human unit for a byte count: {@code 1.5 MiB}. */
     public static String formatBytes(long bytes) {
         if (bytes < 1024) return bytes + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
         double v = bytes;
         int u = -1;
         while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }

@@ -137,4 +137,16 @@ class BufferPoolTest {
         assertTrue(e.getMessage().contains("-5"));
         assertThrows(IllegalArgumentException.class, () -> pool.setBudgetBytes(0));
     }
+
+    @Test
+    void hugeRequestsAreRefusedWithTheirSizeAndNothingStaysCounted() {
+        BufferPool pool = new BufferPool("huge");
+        IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class, () -> pool.allocate(Long.MAX_VALUE - 10, "overflowing"));
+        assertTrue(tooBig.getMessage().contains((Long.MAX_VALUE - 10) + " bytes for 'overflowing'"), tooBig.getMessage());
+        OutOfMemoryError refused = assertThrows(OutOfMemoryError.class, () -> pool.allocate(BufferPool.MAX_BYTES, "4 EiB"));
+        assertTrue(refused.getMessage().contains("pool 'huge': the system refused 4.0 EiB of native memory for '4 EiB'"), refused.getMessage());
+        assertEquals(0, pool.stats().bytesInUse());
+        assertEquals(0, pool.stats().liveLeases());
+        pool.allocate(64, "still works").release();
+    }
 }
