@@ -192,8 +192,8 @@ public final class BufferPool {
 
     /**
      * Asks the garbage collector for unreachable unscoped leases and waits for them to come back:
-     * until the lease of {@code classBytes} fits the budget ({@code forBudget}) or releases stop
-     * arriving, at most about a quarter of a second.
+     * until the lease of {@code classBytes} fits the budget ({@code forBudget}), or the bytes in use
+     * fall to half the soft limit, or releases stop arriving; at most about a quarter of a second.
      */
     private void collectGarbage(long classBytes, boolean forBudget) {
         synchronized (collecting) {
@@ -201,9 +201,10 @@ public final class BufferPool {
             collections.increment();
             System.gc();
             long seen = releases.sum();
+            long target = forBudget ? budgetBytes - classBytes : gcSoftLimitBytes / 2;
             for (int i = 0, ms = 1; i < 8; i++, ms *= 2) {
                 Quarantine.retry();
-                if (forBudget && bytesInUse.get() + classBytes <= budgetBytes) break;
+                if (bytesInUse.get() <= target) break;
                 try {
                     Thread.sleep(ms);
                 } catch (InterruptedException e) {
@@ -211,7 +212,7 @@ public final class BufferPool {
                     break;
                 }
                 long now = releases.sum();
-                if (!forBudget && now == seen && i >= 2) break;   // the collector's releases have stopped arriving
+                if (!forBudget && now == seen && i >= 4) break;   // the collector's releases have stopped arriving
                 seen = now;
             }
             nextCollectionAt = Math.max(gcSoftLimitBytes, 2 * bytesInUse.get());
