@@ -118,7 +118,10 @@ class FuzzReplayTest {
             String op = steps.get(run.errorStep).getAsJsonObject().get("op").getAsString();
             String java = run.error.getClass().getSimpleName() + ": " + run.error.getMessage();
             if (run.errorStep != errorStep) {
+                JsonArray recorded = expect.getAsJsonArray("values");
+                JsonElement pyResult = run.errorStep < recorded.size() ? recorded.get(run.errorStep) : null;
                 problems.add("step " + run.errorStep + " (" + op + "): Java raised " + java + "; PyTorch "
+                        + (pyResult != null && pyResult.isJsonObject() ? "gave " + GoldenData.expected(pyResult.getAsJsonObject()).describe() + " and " : "")
                         + (error == null ? "ran the whole program" : "ran this step and raised only at step " + errorStep + " (" + error.get("message").getAsString() + ")"));
             } else {
                 String want = error.get("message").getAsString();
