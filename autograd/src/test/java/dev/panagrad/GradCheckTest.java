@@ -46,6 +46,22 @@ class GradCheckTest {
         return t;
     }
 
+    /**
+     * [3,4] values below −1, above 1 and between, none within 0.05 of either bound (central differences
+     * must not straddle a kink): clamp(−1, 1) passes the gradient inside and stops it outside.
+     */
+    static Tensor beyondBothBounds() {
+        return Tensor.fromArray(DType.F64, new double[] {-1.7, -1.2, -0.6, 0.1, 0.4, 0.9, 1.3, 1.8, -0.3, -1.1, 1.1, 0.75}, 3, 4).requiresGrad(true);
+    }
+
+    @Test
+    void theClampInputsReachBothBounds() {
+        double[] v = beyondBothBounds().toDoubleArray();
+        assertTrue(java.util.Arrays.stream(v).anyMatch(x -> x < -1.05) && java.util.Arrays.stream(v).anyMatch(x -> x > 1.05)
+                && java.util.Arrays.stream(v).anyMatch(x -> Math.abs(x) < 0.95), "below, above and inside the bounds");
+        assertTrue(java.util.Arrays.stream(v).allMatch(x -> Math.abs(Math.abs(x) - 1) > 0.05 && Math.abs(x - 0.25) > 0.05), "no value near a kink");
+    }
+
     static Stream<Arguments> ops() {
         return Stream.of(
                 Arguments.of("neg", (Op) in -> in[0].neg(), new Tensor[] {transposed()}),
@@ -58,7 +74,9 @@ class GradCheckTest {
                 Arguments.of("tanh", (Op) in -> in[0].tanh(), new Tensor[] {transposed()}),
                 Arguments.of("sigmoid", (Op) in -> in[0].sigmoid(), new Tensor[] {sliced()}),
                 Arguments.of("relu", (Op) in -> in[0].relu(), new Tensor[] {transposed()}),
-                Arguments.of("clamp", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {any(3, 4)}),
+                Arguments.of("clamp, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {beyondBothBounds()}),
+                Arguments.of("clamp of a transposed leaf, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {leafOf(beyondBothBounds().t())}),
+                Arguments.of("clampMin, below and above", (Op) in -> in[0].clampMin(0.25), new Tensor[] {beyondBothBounds()}),
                 Arguments.of("add broadcast", (Op) in -> in[0].add(in[1], 2.5), new Tensor[] {transposed(), any(4)}),
                 Arguments.of("sub broadcast", (Op) in -> in[0].sub(in[1]), new Tensor[] {any(3, 1), sliced()}),
                 Arguments.of("mul broadcast", (Op) in -> in[0].mul(in[1]), new Tensor[] {sliced(), any(1, 4)}),
@@ -104,6 +122,30 @@ class GradCheckTest {
     @MethodSource("ops")
     void analyticalGradientsMatchFiniteDifferences(String name, Op op, Tensor[] inputs) {
         assertTrue(GradCheck.gradcheck(op::apply, inputs, 1e-6, 1e-7, 1e-5), name);
+    }
+
+    /**
+     * gradcheck compares derivatives only, and its finite differences run on contiguous copies: a forward
+     * that is wrong on a transposed, strided or expanded leaf would pass it. So: the forward on those
+     * layouts equals the forward on contiguous copies of the same values (which the golden cases hold to
+     * PyTorch's numbers).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void forwardOnStridedInputsEqualsForwardOnContiguousCopies(String name, Op op, Tensor[] inputs) {
+        Tensor[] copies = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            copies[i] = Tensor.fromArray(inputs[i].dtype(), inputs[i].toDoubleArray(), inputs[i].shape());
+            assertTrue(copies[i].isContiguous());
+        }
+        try (var off = Grad.disabled()) {
+            Tensor strided = op.apply(inputs), contiguous = op.apply(copies);
+            assertArrayEquals(contiguous.shape(), strided.shape(), name + ": shape");
+            double[] want = contiguous.toDoubleArray(), got = strided.toDoubleArray();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-13 * Math.max(1, Math.abs(want[i])), name + ": element " + i + " of the forward on the non-contiguous inputs");
+            }
+        }
     }
 
     @Test

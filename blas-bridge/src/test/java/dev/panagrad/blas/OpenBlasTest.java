@@ -92,15 +92,68 @@ class OpenBlasTest {
         }
     }
 
-    @Test
-    void betaZeroIgnoresWhatCHeld() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment a = random(arena, 4, false, 1), b = random(arena, 4, false, 2);
-            MemorySegment c = arena.allocate(16);
-            for (int i = 0; i < 4; i++) c.setAtIndex(JAVA_FLOAT, i, Float.NaN);
-            blas.sgemm(false, false, 2, 2, 2, 1f, a, 2, b, 2, 0f, c, 2);
-            for (int i = 0; i < 4; i++) assertFalse(Float.isNaN(c.getAtIndex(JAVA_FLOAT, i)), "element " + i);
+    static Stream<Arguments> betaZeroCases() {
+        Stream.Builder<Arguments> b = Stream.builder();
+        for (boolean f64 : new boolean[] {false, true}) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (int n : new int[] {2, 7, 65}) b.add(Arguments.of(f64, ta, tb, n));
+                }
+            }
         }
+        return b.build();
+    }
+
+    /**
+     * beta = 0: C is written, not read (BLAS's rule: NaN or inf in C must not leak into the result),
+     * checked value by value on small integers whose products are exact, for OpenBLAS and the Java
+     * reference. C [n, n+1] sits in a buffer of NaN, +inf and −inf with a wider leading dimension; the
+     * padding must stay as it was.
+     */
+    @ParameterizedTest(name = "f64={0} transA={1} transB={2} n={3}")
+    @MethodSource("betaZeroCases")
+    void betaZeroOverwritesCEvenWhereItHeldNaNOrInfinity(boolean f64, boolean ta, boolean tb, int n) {
+        int m = n, cols = n + 1, k = n + 3, es = f64 ? 8 : 4;
+        int lda = (ta ? m : k) + 1, ldb = (tb ? k : cols) + 2, ldc = cols + 3;
+        double[][] want = new double[m][cols];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < cols; j++) {
+                long acc = 0;
+                for (int p = 0; p < k; p++) acc += (long) aValue(i, p) * bValue(p, j);
+                want[i][j] = acc;
+            }
+        }
+        for (Blas impl : new Blas[] {blas, ref}) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment a = arena.allocate((long) (ta ? k : m) * lda * es, 64), b = arena.allocate((long) (tb ? cols : k) * ldb * es, 64);
+                MemorySegment c = arena.allocate((long) m * ldc * es, 64);
+                for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) put(a, ta ? (long) p * lda + i : (long) i * lda + p, aValue(i, p), f64);
+                for (int p = 0; p < k; p++) for (int j = 0; j < cols; j++) put(b, tb ? (long) j * ldb + p : (long) p * ldb + j, bValue(p, j), f64);
+                double[] junk = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
+                for (long i = 0; i < (long) m * ldc; i++) put(c, i, junk[(int) (i % 3)], f64);
+                if (f64) impl.dgemm(ta, tb, m, cols, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+                else impl.sgemm(ta, tb, m, cols, k, 1f, a, lda, b, ldb, 0f, c, ldc);
+                String who = impl.getClass().getSimpleName() + (f64 ? " dgemm" : " sgemm");
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < ldc; j++) {
+                        double got = get(c, (long) i * ldc + j, f64);
+                        if (j < cols) {
+                            assertEquals(want[i][j], got, 0, who + ": C[" + i + ", " + j + "]");
+                        } else {
+                            assertEquals(junk[(i * ldc + j) % 3], got, 0, who + ": padding C[" + i + ", " + j + "] was written");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static int aValue(int i, int p) { return (i * 3 + p * 5) % 7 - 3; }
+
+    static int bValue(int p, int j) { return (p * 2 + j) % 5 - 2; }
+
+    static void put(MemorySegment s, long i, double v, boolean f64) {
+        if (f64) s.setAtIndex(JAVA_DOUBLE, i, v); else s.setAtIndex(JAVA_FLOAT, i, (float) v);
     }
 
     @Test

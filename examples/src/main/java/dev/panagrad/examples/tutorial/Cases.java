@@ -62,8 +62,11 @@ final class Cases {
         out.println("loss curve written to " + png);
     }
 
+    /** Case 2's data and parameters, after its backward (the tests check the gradients' values). */
+    record MlpRun(Tensor x, Tensor y, List<Tensor> parameters) {}
+
     /** Case 2: a hand-built MLP (parameters as plain tensors), one forward and backward. */
-    static void mlp(PrintStream out) {
+    static MlpRun mlp(PrintStream out) {
         Generator g = new Generator(0);
         int inputSize = 10, hiddenSize = 20, outputSize = 1;
         Tensor w1 = g.randn(DType.F32, inputSize, hiddenSize).requiresGrad(true);
@@ -81,6 +84,7 @@ final class Cases {
         for (int i = 0; i < parameters.size(); i++) {
             out.println("parameter " + i + " gradient shape: " + size(parameters.get(i).grad().shape()));
         }
+        return new MlpRun(x, y, parameters);
     }
 
     /** Case 3: a batch of 128 as 4 micro-batches of 32, with Linear + SGD + MSELoss. */

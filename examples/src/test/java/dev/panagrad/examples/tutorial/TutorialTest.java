@@ -76,21 +76,59 @@ class TutorialTest {
                 "iteration 3, gradient: tensor([6.])");
     }
 
-    @Test
-    void clippingBringsTheNormToOneAndValuesIntoRange() throws Exception {
-        String out = run("clipping");
-        assertTrue(out.lines().anyMatch(l -> l.matches("clip_grad_norm_: total norm before clipping = \\d+\\.\\d{4}, after = 1\\.0000")), out);
-        has(out, "gradients clipped");
+    /** The number after {@code after} on the line starting with {@code prefix}. */
+    private static double number(String output, String prefix, String after) {
+        String line = output.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError("no line '" + prefix + "...' in:\n" + output));
+        String rest = line.substring(line.indexOf(after) + after.length()).strip();
+        return Double.parseDouble(rest.split("[ ,]")[0]);
     }
 
+    /** The values printed inside {@code tensor([...])} on the line starting with {@code prefix}. */
+    private static double[] printed(String output, String prefix) {
+        String line = output.lines().filter(l -> l.startsWith(prefix)).findFirst().orElseThrow(() -> new AssertionError("no line '" + prefix + "...' in:\n" + output));
+        String inside = line.substring(line.indexOf("([") + 2, line.indexOf("]"));
+        return java.util.Arrays.stream(inside.split(",")).map(String::strip).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    /**
+     * The section's 5 parameters of [100, 100] are Generator(0)'s first 50 000 normals (float32), loss
+     * Σ p², so every gradient is 2p. PyTorch's clip_grad_norm_: total = ‖(‖2p‖)‖, each gradient times
+     * 1 / (total + 1e-6); clip_grad_value_(0.5) then changes nothing (every |gradient| is far below 0.5).
+     * The expected numbers are computed here, in double, from the same draws.
+     */
+    @Test
+    void clippingPrintsTheTotalNormAndTheLargestClippedGradient() throws Exception {
+        String out = run("clipping");
+        dev.panagrad.Generator g = new dev.panagrad.Generator(0);
+        double sumSquares = 0, largest = 0;
+        for (int i = 0; i < 5; i++) {
+            for (float p : g.randn(dev.panagrad.memory.DType.F32, 100, 100).toFloatArray()) {
+                sumSquares += 4.0 * p * p;
+                largest = Math.max(largest, Math.abs(2.0 * p));
+            }
+        }
+        double total = Math.sqrt(sumSquares), coef = 1 / (total + 1e-6);
+        assertEquals(total, number(out, "clip_grad_norm_: total norm before clipping", "= "), 5e-5, out);   // printed with 4 decimals
+        has(out, "clip_grad_norm_: total norm before clipping = " + String.format(java.util.Locale.ROOT, "%.4f", total) + ", after = 1.0000", "gradients clipped");
+        assertEquals(largest * coef, number(out, "clip_grad_value_: largest |gradient|", "= "), 1e-6 * largest * coef, out);   // float32 gradients
+    }
+
+    /**
+     * MyReLU (forward clamp(min=0), backward grad_input[input < 0] = 0) on the printed x: y = max(x, 0)
+     * and, after y.sum().backward(), x.grad = 0 where x < 0 and 1 elsewhere. PyTorch, on the same x:
+     * {@code MyReLU.apply(x).sum().backward()} gives the same 0/1 pattern.
+     */
     @Test
     void customFunctionAndGradcheck() throws Exception {
         String out = run("my-relu");
-        String[] lines = out.lines().toArray(String[]::new);
-        // y is x with the negatives zeroed, x.grad is 1 where x > 0
-        assertTrue(lines[0].startsWith("x: tensor(["), out);
-        assertTrue(lines[1].endsWith("grad_fn=<MyReLUBackward>)"), out);
-        assertTrue(lines[2].matches("x.grad: tensor\\(\\[[01]\\., [01]\\., [01]\\., [01]\\., [01]\\.]\\)"), out);
+        double[] x = printed(out, "x: "), y = printed(out, "y: "), grad = printed(out, "x.grad: ");
+        assertEquals(5, x.length, out);
+        assertTrue(java.util.Arrays.stream(x).anyMatch(v -> v < 0) && java.util.Arrays.stream(x).anyMatch(v -> v > 0), "x has both signs, so both branches are checked:\n" + out);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Math.max(x[i], 0), y[i], 0, "y[" + i + "] = max(x, 0):\n" + out);   // printed with the same 4 decimals
+            assertEquals(x[i] < 0 ? 0 : 1, grad[i], 0, "x.grad[" + i + "]:\n" + out);
+        }
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("y: tensor([") && l.endsWith("grad_fn=<MyReLUBackward>)")), out);
         has(run("gradcheck"), "gradient check passed: True");
     }
 
@@ -104,6 +142,49 @@ class TutorialTest {
         byte[] png = Files.readAllBytes(dir.resolve("linear_regression_loss.png"));
         assertEquals(0x89, png[0] & 0xff);
         assertEquals("PNG", new String(png, 1, 3, StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Case 2's gradients, value by value, against backpropagation written out here in double: h = relu(x·w1 + b1),
+     * ŷ = h·w2 + b2, loss = mean((ŷ − y)²); dŷ = 2(ŷ − y)/32, dw2 = hᵀ·dŷ, db2 = Σ dŷ, dh = dŷ·w2ᵀ where
+     * x·w1 + b1 > 0, dw1 = xᵀ·dh, db1 = Σ dh. Float32 tolerance: 1e-5 + 1e-4·|value|.
+     */
+    @Test
+    void mlpGradientsHaveTheValuesOfBackpropagation() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Cases.MlpRun r = Cases.mlp(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        double[] x = r.x().toDoubleArray(), y = r.y().toDoubleArray();
+        double[] w1 = r.parameters().get(0).toDoubleArray(), b1 = r.parameters().get(1).toDoubleArray();
+        double[] w2 = r.parameters().get(2).toDoubleArray(), b2 = r.parameters().get(3).toDoubleArray();
+        int n = 32, in = 10, hid = 20;
+        double[] pre = new double[n * hid], dyp = new double[n];
+        for (int i = 0; i < n; i++) {
+            double yp = b2[0];
+            for (int j = 0; j < hid; j++) {
+                double s = b1[j];
+                for (int k = 0; k < in; k++) s += x[i * in + k] * w1[k * hid + j];
+                pre[i * hid + j] = s;
+                yp += Math.max(s, 0) * w2[j];
+            }
+            dyp[i] = 2 * (yp - y[i]) / n;
+        }
+        double[] dw1 = new double[in * hid], db1 = new double[hid], dw2 = new double[hid], db2 = new double[1];
+        for (int i = 0; i < n; i++) {
+            db2[0] += dyp[i];
+            for (int j = 0; j < hid; j++) {
+                dw2[j] += Math.max(pre[i * hid + j], 0) * dyp[i];
+                double dh = pre[i * hid + j] > 0 ? dyp[i] * w2[j] : 0;
+                db1[j] += dh;
+                for (int k = 0; k < in; k++) dw1[k * hid + j] += x[i * in + k] * dh;
+            }
+        }
+        double[][] want = {dw1, db1, dw2, db2};
+        for (int p = 0; p < 4; p++) {
+            double[] got = r.parameters().get(p).grad().toDoubleArray();
+            assertEquals(want[p].length, got.length, "parameter " + p);
+            for (int i = 0; i < got.length; i++) assertEquals(want[p][i], got[i], 1e-5 + 1e-4 * Math.abs(want[p][i]), "parameter " + p + " gradient element " + i);
+        }
+        assertTrue(java.util.Arrays.stream(db1).filter(v -> v != 0).count() > 5, "the ReLU lets gradients through for most hidden units");
     }
 
     @Test
