@@ -949,7 +949,7 @@ public final class Tensor {
     public Tensor maskedFill(Tensor mask, double value) {
         if (mask.dtype != DType.BOOL) throw new IllegalArgumentException("masked_fill only supports boolean masks, but got mask with dtype " + mask.dtype.pytorchName());
         int[] shape = Shape.broadcast("masked_fill", this.shape, mask.shape);
-        if (!Arrays.equals(shape, this.shape)) throw new IllegalArgumentException("masked_fill: mask of shape " + Shape.str(mask.shape) + " does not broadcast to " + Shape.str(this.shape));
+        if (!Arrays.equals(shape, this.shape)) return expand(shape).maskedFill(mask, value);   // out of place, the result takes the broadcast shape
         Tensor out = contiguousCopy();
         Tensor m = mask.broadcastData(shape);
         MemorySegment ms = m.segment(), os = out.segment();
@@ -1676,6 +1676,33 @@ public final class Tensor {
     // ---------------------------------------------------------------- matmul
 
     /** Matrix product with PyTorch's rules: 1D·1D dot, 2D·1D, 1D·2D, 2D·2D, batched and broadcast ND. */
+    /**
+     * A 1-D or 2-D tensor times a batch ({@code o} of 3 dims or more), as PyTorch folds it: the batch's
+     * transposed matrices stacked into one [batch * n, k] operand (a copy, so what backward saves does
+     * not alias {@code o}), one mv or mm, then the batch shape back.
+     */
+    private Tensor foldedMatmulFrom(Tensor o) {
+        int k = o.shape[o.shape.length - 2], n = o.shape[o.shape.length - 1];
+        int[] batch = Arrays.copyOf(o.shape, o.shape.length - 2);
+        Tensor folded = o.transpose(-1, -2).reshape(foldedRows(o.shape, o.shape.length - 2, n), k);   // not -1: k may be 0
+        if (shape.length == 1) {
+            int[] out = Arrays.copyOf(batch, batch.length + 1);
+            out[batch.length] = n;
+            return folded.matmul(this).reshape(out);
+        }
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = n;
+        out[batch.length + 1] = shape[0];
+        return folded.matmul(t()).reshape(out).transpose(-1, -2).contiguous();
+    }
+
+    /** The rows a fold stacks: the product of {@code sizes[0 .. upTo)} times {@code times}, as one dimension. */
+    private static int foldedRows(int[] sizes, int upTo, int times) {
+        long rows = times;
+        for (int d = 0; d < upTo; d++) rows = Math.multiplyExact(rows, sizes[d]);
+        return Shape.dimSize(rows, "matmul");
+    }
+
     public Tensor matmul(Tensor o) {
         if (!dtype.isFloatingPoint() || dtype != o.dtype) {
             throw new IllegalArgumentException("matmul: expected both operands to have the same floating dtype, but got " + dtype.pytorchName() + " and " + o.dtype.pytorchName());
@@ -1700,8 +1727,14 @@ public final class Tensor {
                     n.needsInputGrad(1) ? n.saved(0).t().matmul(g) : null});
             return out;
         }
-        if (shape.length == 1) return unsqueeze(0).matmul(o).squeeze(-2);
-        if (o.shape.length == 1) return matmul(o.unsqueeze(-1)).squeeze(-1);
+        if (shape.length == 1 && o.shape.length == 2) return unsqueeze(0).matmul(o).squeeze(-2);
+        if (o.shape.length >= 3 && shape.length <= 2) return foldedMatmulFrom(o);
+        if (shape.length >= 3 && o.shape.length <= 2) {
+            // PyTorch folds the batch into the rows: one mm (or mv) on [batch * m, k]
+            int[] out = Arrays.copyOf(shape, shape.length - (o.shape.length == 1 ? 1 : 0));
+            if (o.shape.length == 2) out[out.length - 1] = o.shape[1];
+            return reshape(foldedRows(shape, shape.length - 1, 1), k1).matmul(o).reshape(out);   // not -1: k1 may be 0
+        }
         if (shape.length == 2 && o.shape.length == 2) {
             Tensor out = mmRaw(this, o);
             out.record("MmBackward0", new Tensor[] {this, o}, new Tensor[] {this, o}, (n, g) -> {
@@ -2112,7 +2145,13 @@ public final class Tensor {
         return wrote();
     }
 
-    public Tensor maskedFillInPlace(Tensor mask, double value) { return inPlace(x -> x.maskedFill(mask, value), null); }
+    public Tensor maskedFillInPlace(Tensor mask, double value) {
+        int[] target = Shape.broadcast("masked_fill_", shape, mask.shape);
+        if (!Arrays.equals(target, shape)) {
+            throw new IllegalArgumentException("masked_fill_: a mask of shape " + Shape.str(mask.shape) + " does not broadcast to the written-to tensor's shape " + Shape.str(shape));
+        }
+        return inPlace(x -> x.maskedFill(mask, value), null);
+    }
 
     /** Zeros every element: {@code zero_()}. */
     public Tensor zeroInPlace() { return fillInPlace(0); }

@@ -16,7 +16,7 @@ public final class AccumulateGrad extends Node {
 
     @Override
     Tensor[] apply(Tensor grad) {
-        if (grad != null) leaf.accumulateGrad(grad);
+        if (grad != null && leaf.requiresGrad()) leaf.accumulateGrad(grad);   // requires_grad_(False) after the graph was built: dropped, as PyTorch does
         return new Tensor[0];
     }
 }
