@@ -248,6 +248,8 @@ public final class BufferPool {
         long classBytes = lease.block.classBytes;
         ArrayDeque<Lease.Block> list = free.computeIfAbsent(classBytes, k -> new ArrayDeque<>());
         synchronized (list) {
+            lease.block.noteScope(lease.scope);   // released early: the scope's open arena still reaches the block
+            if (lease.formerScopes != null) for (MemoryScope s : lease.formerScopes) lease.block.noteScope(s);
             list.addLast(lease.block);
         }
         bytesInUse.addAndGet(-classBytes);

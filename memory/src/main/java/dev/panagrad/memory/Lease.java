@@ -15,14 +15,20 @@ final class Lease {
     /**
      * A natively allocated, 64-byte aligned buffer of one size class. Its memory is freed only by
      * {@link BufferPool#trim()}, and only while no open arena but its own has segments over it
-     * ({@link #aliases}): so no segment the project made can ever reach freed memory.
+     * (counted {@link #aliases} of implicit and exposure arenas, and the scopes it was released
+     * from while they were open): so no segment the project made can ever reach freed memory.
      */
     static final class Block {
         final Arena arena;
         final MemorySegment segment;
         final long classBytes;
-        /** Open arenas other than {@link #arena} with segments over this block (scopes, exposures, implicit arenas). */
+        /** Open implicit and exposure arenas with segments over this block. */
         private final AtomicInteger aliases = new AtomicInteger();
+        /**
+         * Scopes whose arena may still reach this block: noted when a lease of it goes back while its
+         * scope is open, dropped once that arena closed. Guarded by the lock of the block's free list.
+         */
+        private java.util.ArrayList<MemoryScope> scopes;
 
         Block(Arena arena, MemorySegment segment, long classBytes) {
             this.arena = arena;
@@ -39,8 +45,21 @@ final class Lease {
         /** One aliasing arena was closed. */
         void unalias() { aliases.decrementAndGet(); }
 
-        /** True while some open arena other than its own can still reach the memory. */
-        boolean isAliased() { return aliases.get() > 0; }
+        /** Notes that {@code scope}'s arena (if still open) has a segment over this block. Under the free list's lock. */
+        void noteScope(MemoryScope scope) {
+            if (scope == null || !scope.arenaAlive()) return;
+            if (scopes == null) scopes = new java.util.ArrayList<>(2);
+            scopes.removeIf(s -> !s.arenaAlive());
+            if (!scopes.contains(scope)) scopes.add(scope);
+        }
+
+        /** True while some open arena other than its own can still reach the memory. Under the free list's lock. */
+        boolean isAliased() {
+            if (aliases.get() > 0) return true;
+            if (scopes == null) return false;
+            scopes.removeIf(s -> !s.arenaAlive());
+            return !scopes.isEmpty();
+        }
     }
 
     private static final VarHandle RELEASED_BY;
@@ -60,6 +79,8 @@ final class Lease {
     volatile MemoryScope scope;
     /** Who returned the lease to the pool; null while it is live. Set once. */
     volatile String releasedBy;
+    /** Scopes this lease was bound to before its current lifetime (moveOut): their arenas still have segments over the block. */
+    java.util.ArrayList<MemoryScope> formerScopes;
     /** The arena of the segment handed out by {@link Storage#segment()}, made on first use; closed at release. */
     private Arena exposedArena;
     private MemorySegment exposed;

@@ -85,6 +85,9 @@ public final class MemoryScope implements AutoCloseable {
 
     Arena arena() { return arena; }
 
+    /** True until this scope's arena has really closed (a close may wait for a native call). */
+    boolean arenaAlive() { return arena.scope().isAlive(); }
+
     void checkOpen() {
         if (closed) throw new IllegalStateException("scope '" + name + "' is closed; it cannot take new leases");
     }
@@ -132,9 +135,8 @@ public final class MemoryScope implements AutoCloseable {
         ArrayList<Lease> returning = new ArrayList<>(leases.size());
         List<Arena> arenas = new ArrayList<>();
         arenas.add(arena);
-        List<Lease.Block> aliased = new ArrayList<>(leases.size() + 4);
+        List<Lease.Block> aliased = new ArrayList<>(4);   // blocks of exposure arenas closed here
         for (Lease lease : leases) {
-            aliased.add(lease.block);   // every lease ever bound here has a segment in this arena
             if (lease.scope == this && lease.markReleased(by)) {
                 returning.add(lease);
                 Arena exposure = lease.endExposure();

@@ -45,26 +45,25 @@ public final class Storage {
      * kernel segment to it. Checks first: if the scope cannot take the lease, nothing changes.
      */
     void bind(MemoryScope scope) {
+        MemoryScope former = lease.scope;
         if (scope != null) {
             MemorySegment s;
             try {
-                s = lease.block.alias(lease.byteSize, scope.arena(), null);
+                s = MemorySegment.ofAddress(lease.block.segment.address()).reinterpret(lease.byteSize, scope.arena(), null);
             } catch (IllegalStateException closedArena) {
-                lease.block.unalias();
                 scope.checkOpen();
                 throw closedArena;
             }
-            try {
-                scope.adopt(lease);   // throws if the scope closed: then nothing else changed
-            } catch (RuntimeException e) {
-                lease.block.unalias();
-                throw e;
-            }
+            scope.adopt(lease);   // throws if the scope closed: then nothing changed
             segment = s;
             lease.scope = scope;
         } else {
             segment = lease.block.alias(lease.byteSize, Arena.ofAuto(), lease.onCollected());
             lease.scope = null;
+        }
+        if (former != null) {   // moved out: the former scope's arena keeps a segment over the block until it closes
+            if (lease.formerScopes == null) lease.formerScopes = new java.util.ArrayList<>(1);
+            lease.formerScopes.add(former);
         }
     }
 
