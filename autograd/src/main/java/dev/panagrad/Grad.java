@@ -1,5 +1,7 @@
 package dev.panagrad;
 
+import dev.panagrad.graph.GradMode;
+
 /**
  * Grad mode, per thread: {@code torch.no_grad()} and {@code torch.enable_grad()}.
  *
@@ -10,8 +12,6 @@ package dev.panagrad;
  * }
  */
 public final class Grad {
-    private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
-
     private Grad() {}
 
     /** Restores the previous mode at close. Close on the thread that opened it. */
@@ -20,16 +20,14 @@ public final class Grad {
         private boolean closed;
 
         private Mode(boolean enabled) {
-            boolean[] cell = ENABLED.get();
-            previous = cell[0];
-            cell[0] = enabled;
+            previous = GradMode.set(enabled);
         }
 
         @Override
         public void close() {
             if (closed) return;
             closed = true;
-            ENABLED.get()[0] = previous;
+            GradMode.set(previous);
         }
     }
 
@@ -44,6 +42,6 @@ public final class Grad {
     }
 
     public static boolean isEnabled() {
-        return ENABLED.get()[0];
+        return GradMode.isEnabled();
     }
 }

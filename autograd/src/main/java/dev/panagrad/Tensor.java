@@ -3,13 +3,14 @@ package dev.panagrad;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.panagrad.autograd.AccumulateGrad;
-import dev.panagrad.autograd.CopySlices;
-import dev.panagrad.autograd.Engine;
-import dev.panagrad.autograd.Node;
 import dev.panagrad.blas.Blas;
 import dev.panagrad.blas.JavaBlas;
 import dev.panagrad.blas.OpenBlas;
+import dev.panagrad.graph.AccumulateGrad;
+import dev.panagrad.graph.CopySlices;
+import dev.panagrad.graph.Differentiable;
+import dev.panagrad.graph.Engine;
+import dev.panagrad.graph.Node;
 import dev.panagrad.kernel.BinaryOp;
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.kernel.Parallel;
@@ -20,6 +21,7 @@ import dev.panagrad.memory.Storage;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,7 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * z.gradFn();                                     // AddBackward0
  * }
  */
-public final class Tensor {
+public final class Tensor implements Differentiable<Tensor> {
     private static final AtomicBoolean NON_LEAF_GRAD_WARNED = new AtomicBoolean();
     static final String NON_LEAF_GRAD_WARNING = "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad"
             + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
@@ -50,10 +52,10 @@ public final class Tensor {
     private final long[] strides;
     private final long offset;
     private boolean requiresGrad;
-    private Node gradFn;
+    private Node<Tensor> gradFn;
     private Tensor grad;
     private boolean retainsGrad;
-    private AccumulateGrad accumulator;
+    private AccumulateGrad<Tensor> accumulator;
     /**
      * For a view made by a view op (slice, view, t, expand, ...): its base, PyTorch's {@code _base}, never
      * itself a view; null otherwise. Views share the base's storage and so its version counter.
@@ -326,7 +328,8 @@ public final class Tensor {
     public boolean isLeaf() { return fn() == null; }
 
     /** The node that made this tensor, or null for a leaf. */
-    public Node gradFn() { return fn(); }
+    @Override
+    public Node<Tensor> gradFn() { return fn(); }
 
     /**
      * PyTorch's {@code grad_fn()}: for a view whose memory was changed in place since its grad_fn was made
@@ -334,12 +337,12 @@ public final class Tensor {
      * grad_fn; a retained gradient moves along to it. A view made without grad (or inside a custom
      * Function) may not be rebased: that throws PyTorch's error.
      */
-    private Node fn() {
+    private Node<Tensor> fn() {
         if (viewBase == null || (gradFn == null && !viewBase.requiresGrad())) return gradFn;
         int now = storage.version();
         if (viewVersion != now) {
             checkViewRebase(true);
-            Node old = gradFn;
+            Node<Tensor> old = gradFn;
             gradFn = asStridedBackward();
             viewVersion = now;
             moveRetainer(old);
@@ -364,7 +367,7 @@ public final class Tensor {
     }
 
     /** After this tensor's grad_fn changed from {@code old}: a retained gradient is that of the current version. */
-    private void moveRetainer(Node old) {
+    private void moveRetainer(Node<Tensor> old) {
         if (!retainsGrad) return;
         if (old != null) old.removeRetainer(this);
         if (gradFn != null) gradFn.addRetainer(this);
@@ -395,7 +398,7 @@ public final class Tensor {
 
     /** Keeps this non-leaf's gradient in {@link #grad()} after backward. No-op on leaves. */
     public Tensor retainGrad() {
-        Node fn = fn();
+        Node<Tensor> fn = fn();
         if (fn == null) {
             if (!requiresGrad) throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
             return this;
@@ -432,6 +435,7 @@ public final class Tensor {
     }
 
     /** The engine's way in: adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
+    @Override
     public void accumulateGrad(Tensor g) {
         if (grad == null) {
             Tensor fresh = emptyWithLifetimeOf(this, "grad");
@@ -447,39 +451,44 @@ public final class Tensor {
     }
 
     /** The engine's way in for {@link #retainGrad()}. */
+    @Override
     public void accumulateRetainedGrad(Tensor g) {
         grad = grad == null ? g.contiguousCopy() : grad.add(g);
     }
 
-    private Node edge() {
-        Node fn = fn();
+    /** The engine's seed for {@link #backward()}: {@code onesLike(this)}. */
+    @Override
+    public Tensor onesLike() { return onesLike(this); }
+
+    private Node<Tensor> edge() {
+        Node<Tensor> fn = fn();
         if (fn != null) return fn;
         if (!requiresGrad) return null;
-        if (accumulator == null) accumulator = new AccumulateGrad(this);
+        if (accumulator == null) accumulator = new AccumulateGrad<>(this);
         return accumulator;
     }
 
     /**
      * Makes this freshly computed tensor the output of a recorded op, if grad mode is on and an
-     * input requires grad; returns the node (or null). The hook every op, and {@link dev.panagrad.autograd.Function}, goes through.
+     * input requires grad; returns the node (or null). The hook every op, and a custom {@code Function}, goes through.
      */
-    public Node record(String name, Tensor[] inputs, Tensor[] toSave, Node.Backward backward) {
+    public Node<Tensor> record(String name, Tensor[] inputs, Tensor[] toSave, Node.Backward<Tensor> backward) {
         if (!Grad.isEnabled()) return null;
         boolean any = false;
-        Node[] next = new Node[inputs.length];
+        List<Node<Tensor>> next = new ArrayList<>(inputs.length);
         int[][] shapes = new int[inputs.length][];
         DType[] dtypes = new DType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor in = inputs[i];
+            next.add(in == null ? null : in.edge());
             if (in == null) continue;
-            next[i] = in.edge();
             shapes[i] = in.shape;
             dtypes[i] = in.dtype;
             any |= in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
         }
         if (!any) return null;
         if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
-        gradFn = new Node(name, next, shapes, dtypes, backward, this, toSave);
+        gradFn = new Node<>(name, next, shapes, dtypes, backward, this, toSave);
         // a view made without grad that gets a node: a custom Function's output (its forward runs without grad)
         if (viewMade == ViewMade.NO_GRAD_MODE) viewMade = ViewMade.IN_CUSTOM_FUNCTION;
         return gradFn;
@@ -697,7 +706,7 @@ public final class Tensor {
 
     Tensor addRaw(Tensor o) { return zipRaw(BinaryOp.ADD, this, o); }
 
-    private Tensor unary(UnaryOp op, String name, Node.Backward backward, boolean saveInput, boolean saveOutput) {
+    private Tensor unary(UnaryOp op, String name, Node.Backward<Tensor> backward, boolean saveInput, boolean saveOutput) {
         Tensor out = mapRaw(op);
         Tensor[] save = saveInput && saveOutput ? new Tensor[] {this, out} : saveInput ? new Tensor[] {this} : saveOutput ? new Tensor[] {out} : new Tensor[0];
         out.record(name, new Tensor[] {this}, save, backward);
@@ -1995,9 +2004,9 @@ public final class Tensor {
      * tensor's grad_fn (a retained gradient follows it). For a view, the base takes a CopySlices around fn
      * instead, and the view's grad_fn is rebuilt over it (AsStridedBackward0).
      */
-    private void rebaseHistory(Node fn) {
+    private void rebaseHistory(Node<Tensor> fn) {
         if (viewBase == null) {
-            Node old = gradFn;
+            Node<Tensor> old = gradFn;
             gradFn = fn;
             moveRetainer(old);
             return;
@@ -2007,12 +2016,12 @@ public final class Tensor {
         long[] baseStrides = base.strides, viewStrides = strides;
         long viewOffset = offset - base.offset;
         DType t = dtype;
-        base.gradFn = new CopySlices(base.edge(), base.shape, base.dtype, fn, (n, g) -> {
+        base.gradFn = new CopySlices<>(base.edge(), base.shape, base.dtype, fn, (n, g) -> {
             // the base's gradient in the base's layout; the window under the view gets fn's gradient for the view's old value
             Tensor result = zerosLaidOutAs(t, baseShape, baseStrides);
             result.assignData(g);
             Tensor window = result.window(viewShape, viewStrides, viewOffset);
-            Tensor[] grads = ((CopySlices) n).applyFn(window.contiguousCopy());
+            Tensor[] grads = ((CopySlices<Tensor>) n).applyFn(window.contiguousCopy());
             grads = Arrays.copyOf(grads, n.nextFunctions().size());
             if (n.needsInputGrad(0)) {
                 window.assignData(grads[0] == null ? scalar(t, 0) : grads[0].sumTo(viewShape));
@@ -2026,13 +2035,13 @@ public final class Tensor {
     }
 
     /** This view's grad_fn over its base's current one: the gradient lands in the view's place in a base-shaped zero buffer. */
-    private Node asStridedBackward() {
+    private Node<Tensor> asStridedBackward() {
         Tensor base = viewBase;
         int[] baseShape = base.shape, viewShape = shape;
         long[] baseStrides = base.strides, viewStrides = strides;
         long viewOffset = offset - base.offset;
         DType t = dtype;
-        return new Node("AsStridedBackward0", new Node[] {base.edge()}, new int[][] {baseShape}, new DType[] {base.dtype}, (n, g) -> {
+        return new Node<>("AsStridedBackward0", Collections.singletonList(base.edge()), new int[][] {baseShape}, new DType[] {base.dtype}, (n, g) -> {
             Tensor result = zerosLaidOutAs(t, baseShape, baseStrides);
             // dims where the view repeats memory (stride 0, an expand) add up their gradient first
             int[] repeated = java.util.stream.IntStream.range(0, viewShape.length).filter(d -> viewStrides[d] == 0 && viewShape[d] > 1).toArray();

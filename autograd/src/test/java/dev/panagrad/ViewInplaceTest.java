@@ -9,7 +9,7 @@ import com.google.gson.JsonParser;
 import dev.panagrad.autograd.Context;
 import dev.panagrad.autograd.Function;
 import dev.panagrad.autograd.GradCheck;
-import dev.panagrad.autograd.Node;
+import dev.panagrad.graph.Node;
 import dev.panagrad.memory.DType;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -41,13 +41,13 @@ class ViewInplaceTest {
         return Tensor.of(values).requiresGrad(true);
     }
 
-    static String name(Node n) {
+    static String name(Node<Tensor> n) {
         return n == null ? "None" : n.name();
     }
 
     static List<String> next(Tensor t) {
         List<String> out = new ArrayList<>();
-        for (Node n : t.gradFn().nextFunctions()) out.add(name(n));
+        for (Node<Tensor> n : t.gradFn().nextFunctions()) out.add(name(n));
         return out;
     }
 
@@ -79,7 +79,7 @@ class ViewInplaceTest {
         Tensor b = x.mul(1);
         Tensor v = b.index("0:2");
         b.mulInPlace(2);
-        Node f1 = v.gradFn();
+        Node<Tensor> f1 = v.gradFn();
         assertSame(f1, v.gradFn());
         b.addInPlace(1);
         assertNotSame(f1, v.gradFn());

@@ -1,13 +1,14 @@
 package dev.panagrad.autograd;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.graph.Node;
 import java.util.HashMap;
 import java.util.Map;
 
 /** PyTorch's {@code ctx} for a custom {@link Function}: saved tensors (version-checked) and any other state. */
 public final class Context {
     private Tensor[] toSave = new Tensor[0];
-    private Node node;
+    private Node<Tensor> node;
     private boolean[] needsInputGrad;
     private final Map<String, Object> state = new HashMap<>();
 
@@ -23,7 +24,7 @@ public final class Context {
 
     Tensor[] toSave() { return toSave; }
 
-    void bind(Node node) { this.node = node; }
+    void bind(Node<Tensor> node) { this.node = node; }
 
     /** The tensors saved in forward; throws if one was changed in place since, or if they were freed. */
     public Tensor[] savedTensors() {

@@ -2,6 +2,7 @@ package dev.panagrad.autograd;
 
 import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
+import dev.panagrad.graph.Node;
 
 /**
  * A custom differentiable operation, PyTorch's {@code torch.autograd.Function}:
@@ -53,7 +54,7 @@ public abstract class Function {
             if (out == in) out = out.detach();   // forward returned an input: give the output its own identity
         }
         if (!any) return out;
-        Node node = out.record(nodeName(), inputs, ctx.toSave(), (n, g) -> {
+        Node<Tensor> node = out.record(nodeName(), inputs, ctx.toSave(), (n, g) -> {
             Tensor[] grads = backward(ctx, g);
             if (grads.length != inputs.length) {
                 throw new IllegalStateException(nodeName() + ": function backward returned an incorrect number of gradients (expected "

@@ -1,6 +1,5 @@
-package dev.panagrad.autograd;
+package dev.panagrad.graph;
 
-import dev.panagrad.Tensor;
 import dev.panagrad.memory.DType;
 
 /**
@@ -11,29 +10,29 @@ import dev.panagrad.memory.DType;
  * former one. The layout work (the base-shaped buffer, the window of the view in it) is the
  * {@code backward} formula the tensor side supplies; it calls {@link #applyFn}.
  */
-public final class CopySlices extends Node {
-    private Node fn;
+public final class CopySlices<T extends Differentiable<T>> extends Node<T> {
+    private Node<T> fn;
 
-    public CopySlices(Node baseEdge, int[] baseShape, DType baseDtype, Node fn, Backward backward) {
+    public CopySlices(Node<T> baseEdge, int[] baseShape, DType baseDtype, Node<T> fn, Backward<T> backward) {
         super("CopySlices", withFirst(fn.next, baseEdge), withFirst(fn.inputShapes, baseShape), withFirst(fn.inputDtypes, baseDtype),
-                backward, null, new Tensor[0]);
+                backward, null, null);
         this.fn = fn;
     }
 
-    private static <T> T[] withFirst(T[] values, T first) {
-        T[] out = values.clone();
+    private static <E> E[] withFirst(E[] values, E first) {
+        E[] out = values.clone();
         out[0] = first;
         return out;
     }
 
     /** The in-place op's gradients (one per input of fn) from the gradient of its output, the view. */
-    public Tensor[] applyFn(Tensor viewGrad) {
-        Node f = fn;
-        if (f == null) throw new IllegalStateException(SavedTensor.FREED);   // released by an earlier backward
+    public T[] applyFn(T viewGrad) {
+        Node<T> f = fn;
+        if (f == null) throw new IllegalStateException(SavedValue.FREED);   // released by an earlier backward
         return f.apply(viewGrad);
     }
 
-    /** Drops fn with its saved tensors, as PyTorch does: a second backward then fails even if fn saved nothing. */
+    /** Drops fn with its saved values, as PyTorch does: a second backward then fails even if fn saved nothing. */
     @Override
     void release() {
         super.release();

@@ -1,39 +1,40 @@
-package dev.panagrad.autograd;
+package dev.panagrad.graph;
 
-import dev.panagrad.Shape;
-import dev.panagrad.Tensor;
+import java.util.Arrays;
 
 /**
- * A tensor saved for backward, with the version of its storage at save time. Unpacking checks the
- * version, so an in-place change made after the save fails with PyTorch's message instead of
- * giving a wrong gradient.
+ * A value saved for backward (PyTorch's {@code SavedVariable}), with the version of its storage at
+ * save time. Unpacking checks the version, so an in-place change made after the save fails with
+ * PyTorch's message instead of giving a wrong gradient. While saved, the storage is held: a buffer
+ * marked disposable goes back to the pool only when its last save is released.
  */
-public final class SavedTensor {
+public final class SavedValue<T extends Differentiable<T>> {
     static final String FREED = "Trying to backward through the graph a second time (or directly access saved tensors after"
             + " they have already been freed). Saved intermediate values of the graph are freed when you call .backward()"
             + " or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if"
             + " you need to access saved tensors after calling backward.";
+    private static final String RELEASED_BY = "the autograd engine (the last node that saved it had run)";
 
-    private Tensor tensor;
+    private T value;
     private final int version;
-    private final Node savedBy;   // non-null when the tensor is the output of the node that saved it
+    private final Node<T> savedBy;   // non-null when the value is the output of the node that saved it
 
-    SavedTensor(Tensor tensor, Node outputOf) {
-        this.tensor = tensor;
-        this.version = tensor.storageVersion();
+    SavedValue(T value, Node<T> outputOf) {
+        this.value = value;
+        this.version = value.storage().version();
         this.savedBy = outputOf;
-        tensor.storage().hold();
+        value.storage().hold();
     }
 
-    /** The saved tensor, checked against in-place changes since it was saved. */
-    public Tensor unpack() {
-        Tensor t = tensor;
+    /** The saved value, checked against in-place changes since it was saved. */
+    public T unpack() {
+        T t = value;
         if (t == null) throw new IllegalStateException(FREED);
-        int now = t.storageVersion();
+        int now = t.storage().version();
         if (now != version) {
-            Node fn = savedBy != null ? savedBy : t.gradFn();
+            Node<T> fn = savedBy != null ? savedBy : t.gradFn();
             StringBuilder m = new StringBuilder("one of the variables needed for gradient computation has been modified by an inplace operation: [")
-                    .append(t.dtype().tensorTypeName()).append(' ').append(Shape.str(t.shape())).append(']');
+                    .append(t.dtype().tensorTypeName()).append(' ').append(Arrays.toString(t.shape())).append(']');
             if (fn != null) m.append(", which is output 0 of ").append(fn instanceof CopySlices ? "torch::autograd::CopySlices" : fn.name()).append(',');
             m.append(" is at version ").append(now).append("; expected version ").append(version).append(" instead.")
                     .append(" Hint: enable anomaly detection to find the operation that failed to compute its gradient,")
@@ -44,9 +45,9 @@ public final class SavedTensor {
     }
 
     void release() {
-        Tensor t = tensor;
+        T t = value;
         if (t == null) return;
-        tensor = null;
-        t.storage().drop("the autograd engine (the last node that saved it had run)");
+        value = null;
+        t.storage().drop(RELEASED_BY);
     }
 }
