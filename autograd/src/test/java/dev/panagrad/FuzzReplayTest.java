@@ -38,7 +38,7 @@ class FuzzReplayTest {
     static final GoldenData.Tolerance F32 = new GoldenData.Tolerance(2e-5, 2e-5);
 
     /**
-     * PyTorch messages the engine gives word for word (DESIGN.md's semantics table): where PyTorch
+     * PyTorch messages the engine gives word for word (the semantics table in docs/semantics.md): where PyTorch
      * raised one of these, the Java message must contain PyTorch's. Other errors need only be raised
      * at the same step.
      */

@@ -7,7 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import org.junit.jupiter.api.Test;
 
-/** One test per row of DESIGN.md's semantics table: PyTorch 1.13.1's behaviour and exact message. */
+/** One test per row of the semantics table in docs/semantics.md: PyTorch 1.13.1's behaviour and exact message. */
 class SemanticsTest {
     static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
             + " with torch.autograd.set_detect_anomaly(True).";

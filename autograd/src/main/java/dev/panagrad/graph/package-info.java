@@ -9,6 +9,6 @@
  * <p>Values are known here only through {@link dev.panagrad.graph.Differentiable}, which
  * {@code Tensor} implements; the engine's tests run it on a toy scalar. May import
  * {@code dev.panagrad.memory} (storages, their version counters, the allocation log) and the JDK;
- * nothing else of Panagrad: no {@code Tensor}, no kernels, no nn.
+ * nothing else of Panagrad: no {@code Tensor}, no kernels, no nn. See docs/architecture.md.
  */
 package dev.panagrad.graph;

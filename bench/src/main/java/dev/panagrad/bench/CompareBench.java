@@ -67,7 +67,7 @@ public final class CompareBench {
         }
         blas.setThreadCount(2);
 
-        // PyTorch: torch 1 thread + OpenBLAS 2 (its best here, PERFORMANCE.md), and torch 2 + OpenBLAS 1
+        // PyTorch: torch 1 thread + OpenBLAS 2 (its best here, docs/benchmarking.md), and torch 2 + OpenBLAS 1
         JsonObject best = null;
         Map<String, String> theirSetting = new LinkedHashMap<>();
         Map<String, Double> theirs = new LinkedHashMap<>();
@@ -89,7 +89,7 @@ public final class CompareBench {
             }
             System.out.println("pytorch:  torch " + theirVersion + ", OpenBLAS core " + theirCore + " (" + best.get("blas_config").getAsString() + ")");
         } else {
-            System.out.println("pytorch:  not available (/usr/bin/python3 -c 'import torch' failed); see PERFORMANCE.md to install it");
+            System.out.println("pytorch:  not available (/usr/bin/python3 -c 'import torch' failed); install it with apt-get install -y python3-torch libopenblas0-pthread (docs/benchmarking.md)");
         }
 
         List<Row> rows = new ArrayList<>();

@@ -16,7 +16,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * {@code ./panagrad bench gemm [n ...]}: runs {@link GemmBridgeBench} one size at a time (bridge,
  * then JNI, side by side, so drift on a shared machine hits both) and prints GFLOP/s, the ratio and
- * the share of this machine's 538 GFLOP/s FP32 peak (PERFORMANCE.md).
+ * the share of this machine's 538 GFLOP/s FP32 peak (docs/benchmarking.md).
  */
 public final class GemmBridgeReport {
     static final double PEAK_GFLOPS = 538;

@@ -4,7 +4,6 @@ import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.MemoryReport;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
-import dev.panagrad.train.MemoryProfile;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

@@ -2,8 +2,8 @@ package dev.panagrad.examples.train;
 
 import dev.panagrad.Generator;
 import dev.panagrad.blas.OpenBlas;
-import dev.panagrad.examples.Charts;
-import dev.panagrad.examples.Py;
+import dev.panagrad.examples.output.Charts;
+import dev.panagrad.examples.output.Py;
 import dev.panagrad.io.AtomicFiles;
 import dev.panagrad.io.Checkpoint;
 import dev.panagrad.io.FileErrors;
@@ -12,7 +12,6 @@ import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryReport;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
-import dev.panagrad.train.Trainer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,8 +1,9 @@
 package dev.panagrad.examples.tutorial;
 
-import static dev.panagrad.examples.Py.repr;
+import static dev.panagrad.examples.output.Py.repr;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.output.Py;
 import java.io.PrintStream;
 
 /** Autograd basics, the graph, and gradients of scalar, non-scalar and several-variable functions. */
@@ -101,5 +102,5 @@ final class Basics {
         out.println("theory: 3(x² + 3)² · 2x = 96");
     }
 
-    static String py(boolean b) { return dev.panagrad.examples.Py.bool(b); }
+    static String py(boolean b) { return Py.bool(b); }
 }

@@ -1,14 +1,14 @@
 package dev.panagrad.examples.tutorial;
 
-import static dev.panagrad.examples.Py.fixed;
-import static dev.panagrad.examples.Py.size;
+import static dev.panagrad.examples.output.Py.fixed;
+import static dev.panagrad.examples.output.Py.size;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.panagrad.Generator;
 import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
-import dev.panagrad.examples.Charts;
+import dev.panagrad.examples.output.Charts;
 import dev.panagrad.memory.DType;
 import dev.panagrad.nn.Linear;
 import dev.panagrad.nn.MSELoss;

@@ -1,7 +1,8 @@
 package dev.panagrad.examples.tutorial;
 
-import static dev.panagrad.examples.Py.bool;
-import static dev.panagrad.examples.Py.repr;
+import static dev.panagrad.examples.output.Py.bool;
+import static dev.panagrad.examples.output.Py.fixed;
+import static dev.panagrad.examples.output.Py.repr;
 
 import dev.panagrad.Generator;
 import dev.panagrad.Grad;
@@ -68,8 +69,8 @@ final class GradManagement {
         loss.backward();
 
         double total = ClipGrad.clipGradNorm(params, 1.0);   // way 1: clip the total norm
-        out.println("clip_grad_norm_: total norm before clipping = " + dev.panagrad.examples.Py.fixed(total, 4)
-                + ", after = " + dev.panagrad.examples.Py.fixed(totalNorm(params), 4));
+        out.println("clip_grad_norm_: total norm before clipping = " + fixed(total, 4)
+                + ", after = " + fixed(totalNorm(params), 4));
         ClipGrad.clipGradValue(params, 0.5);                 // way 2: clip each value
         double largest = 0;
         for (Tensor p : params) largest = Math.max(largest, p.grad().abs().max().item());

@@ -1,6 +1,6 @@
 package dev.panagrad.examples.tutorial;
 
-import static dev.panagrad.examples.Py.bool;
+import static dev.panagrad.examples.output.Py.bool;
 
 import dev.panagrad.Tensor;
 import dev.panagrad.optim.SGD;

@@ -5,9 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The PyTorch autograd tutorial ({@code shared/seed/autograd-tutorial.zh.md}) in Java, one section per
- * entry, in the tutorial's order. Each does the same computation and prints the same values (labels
- * in English). {@code ./panagrad tutorial} runs them all; {@code ./panagrad tutorial NAME} one.
+ * The PyTorch autograd tutorial ({@code autograd-tutorial.zh.md}, a resource beside this class) in
+ * Java, one section per entry, in the tutorial's order. Each does the same computation and prints
+ * the same values (labels in English). {@code ./panagrad tutorial} runs them all;
+ * {@code ./panagrad tutorial NAME} one.
  */
 public final class Tutorial {
     private Tutorial() {}

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.MemoryScope;
-import dev.panagrad.train.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

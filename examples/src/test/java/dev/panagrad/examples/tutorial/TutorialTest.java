@@ -23,6 +23,16 @@ class TutorialTest {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
+    @Test
+    void theTutorialItselfShipsBesideItsJavaSections() throws Exception {   // the docs point at it
+        try (var in = Tutorial.class.getResourceAsStream("autograd-tutorial.zh.md")) {
+            assertNotNull(in, "autograd-tutorial.zh.md is not a resource beside " + Tutorial.class.getName());
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(text.startsWith("# 自动微分机制"), text.substring(0, Math.min(80, text.length())));
+            assertTrue(text.contains("x = torch.tensor([2.0], requires_grad=True)"), "the quick example the 'quick' section runs");
+        }
+    }
+
     private static void has(String output, String... lines) {
         List<String> got = output.lines().toList();
         for (String line : lines) assertTrue(got.contains(line), "missing line '" + line + "' in:\n" + output);

@@ -1,4 +1,4 @@
-package dev.panagrad.examples;
+package dev.panagrad.examples.output;
 
 import dev.panagrad.io.AtomicFiles;
 import java.awt.BasicStroke;

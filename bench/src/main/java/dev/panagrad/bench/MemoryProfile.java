@@ -1,20 +1,23 @@
-package dev.panagrad.train;
+package dev.panagrad.bench;
 
 import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.Trainer;
 import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.DType;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
+import dev.panagrad.nn.Functional;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
- * Measures what an MLP training step costs in memory, with pool statistics (exact, not sampled):
- * native allocations and Java-heap bytes per step once warm, the peak bytes in use of a whole batch
- * against the same batch as micro-batches, and the peak during backward. Each measurement uses fresh
- * pools: "dataset" for the samples (not counted) and "training" for everything the step holds:
- * parameters, gradients, optimizer state, activations, temporaries.
+ * Measures what the train command's MLP step ({@link Trainer#step}) costs in memory, with pool
+ * statistics (exact, not sampled): native allocations and Java-heap bytes per step once warm, the
+ * peak bytes in use of a whole batch against the same batch as micro-batches, and the peak during
+ * backward. Each measurement uses fresh pools: "dataset" for the samples (not counted) and
+ * "training" for everything the step holds: parameters, gradients, optimizer state, activations,
+ * temporaries.
  */
 public final class MemoryProfile {
     private MemoryProfile() {}
@@ -93,7 +96,7 @@ public final class MemoryProfile {
                 Tensor x = data.features().indexSelect(0, idx);
                 Tensor logits = t.model().forward(x);
                 x.dropWhenUnused();
-                Tensor loss = dev.panagrad.nn.Functional.crossEntropy(logits, data.labels().indexSelect(0, idx));
+                Tensor loss = Functional.crossEntropy(logits, data.labels().indexSelect(0, idx));
                 long before = pool.stats().bytesInUse();
                 pool.resetPeak();
                 loss.backward();

@@ -1,4 +1,4 @@
-package dev.panagrad.examples;
+package dev.panagrad.examples.output;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;

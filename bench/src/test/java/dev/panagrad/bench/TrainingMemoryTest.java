@@ -1,8 +1,9 @@
-package dev.panagrad.train;
+package dev.panagrad.bench;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.Trainer;
 import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryScope;
@@ -15,21 +16,36 @@ import org.junit.jupiter.api.Test;
  * Issue 5's promises, checked on the MLP of the main job (784-1024-1024-10): a warm step allocates
  * nothing natively, backward frees activations as it goes, micro-batches give the whole batch's
  * gradients in a fraction of its memory, a budget tells the two apart, and nothing leaks.
+ *
+ * <p>As under the autograd tests' {@code PoolLeakCheck}, every test runs inside a scope of a pool
+ * of its own and fails if a byte of that pool or of the data's pool is still leased after it.
  */
 class TrainingMemoryTest {
     static final int[] MLP = {784, 1024, 1024, 10};
-    MemoryScope dataScope;
+    BufferPool testPool, dataPool;
+    MemoryScope testScope, dataScope;
     MemoryProfile.Data data;
 
     @BeforeEach
     void data() {   // in its own pool, so the training pools count only what training holds
-        dataScope = MemoryScope.open("dataset", new BufferPool("dataset"));
+        assertNull(MemoryScope.current(), "a scope is open before the test");
+        testPool = new BufferPool("test");
+        testScope = MemoryScope.open("test", testPool);
+        dataPool = new BufferPool("dataset");
+        dataScope = MemoryScope.open("dataset", dataPool);
         data = MemoryProfile.Data.random(4096, 784, 10, 0);
     }
 
     @AfterEach
-    void closeData() {
+    void closeDataAndCheckLeaks() {
+        assertSame(dataScope, MemoryScope.current(), "the test left a scope open");
         dataScope.close();
+        testScope.close();
+        for (BufferPool pool : List.of(testPool, dataPool)) {
+            assertEquals(0, pool.stats().bytesInUse(), pool + " still leased: " + pool.stats() + "; holders " + pool.largestHolders(5));
+            assertEquals(0, pool.stats().liveLeases(), pool + " still leased: " + pool.stats());
+            pool.trim();
+        }
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.panagrad.train;
+package dev.panagrad.examples.train;
 
 import dev.panagrad.Generator;
 import dev.panagrad.Grad;

@@ -1,4 +1,4 @@
-package dev.panagrad.examples;
+package dev.panagrad.examples.output;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
