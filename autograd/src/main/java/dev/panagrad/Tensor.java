@@ -43,7 +43,7 @@ public final class Tensor implements Differentiable<Tensor> {
             + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
             + " for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake,"
             + " make sure you access the leaf Tensor instead.";
-    /** Below this many multiply-adds a Java loop beats a BLAS call (PERFORMANCE.md: ~8x8x8). */
+    /** Below this many multiply-adds a Java loop beats a BLAS call (docs/benchmarking.md: ~8x8x8). */
     private static final long SMALL_MATMUL = 512;
 
     private final Storage storage;

@@ -6,7 +6,7 @@ import java.util.concurrent.Future;
 
 /**
  * Splits big loops (GEMM rows, the optimizer's pass) across Java threads: the caller runs the first
- * part, pooled daemon workers the rest. A hand-off costs ~40 µs here (PERFORMANCE.md), so only work of
+ * part, pooled daemon workers the rest. A hand-off costs ~40 µs here (docs/benchmarking.md), so only work of
  * at least {@code grain} elements per thread is split.
  *
  * <p>The threading policy (README, "Threads"): one team of threads at a time. By default OpenBLAS
