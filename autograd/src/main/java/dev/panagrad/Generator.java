@@ -1,5 +1,6 @@
 package dev.panagrad;
 
+import dev.panagrad.array.Shape;
 import dev.panagrad.memory.DType;
 import java.util.SplittableRandom;
 

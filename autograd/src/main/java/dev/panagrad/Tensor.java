@@ -1,5 +1,8 @@
 package dev.panagrad;
 
+import dev.panagrad.array.Layout;
+import dev.panagrad.array.Shape;
+import dev.panagrad.array.Strided;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -37,7 +40,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * z.gradFn();                                     // AddBackward0
  * }
  */
-public final class Tensor implements Differentiable<Tensor> {
+public final class Tensor extends Strided implements Differentiable<Tensor> {
     private static final AtomicBoolean NON_LEAF_GRAD_WARNED = new AtomicBoolean();
     static final String NON_LEAF_GRAD_WARNING = "UserWarning: The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad"
             + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
@@ -46,11 +49,6 @@ public final class Tensor implements Differentiable<Tensor> {
     /** Below this many multiply-adds a Java loop beats a BLAS call (docs/benchmarking.md: ~8x8x8). */
     private static final long SMALL_MATMUL = 512;
 
-    private final Storage storage;
-    private final DType dtype;
-    private final int[] shape;
-    private final long[] strides;
-    private final long offset;
     private boolean requiresGrad;
     private Node<Tensor> gradFn;
     private Tensor grad;
@@ -69,13 +67,20 @@ public final class Tensor implements Differentiable<Tensor> {
     private enum ViewMade { GRAD_MODE, NO_GRAD_MODE, IN_CUSTOM_FUNCTION }
 
     private Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset, Tensor viewBase) {
-        this.storage = storage;
-        this.dtype = dtype;
-        this.shape = shape;
-        this.strides = strides;
-        this.offset = offset;
+        super(storage, dtype, shape, strides, offset);
         this.viewBase = viewBase;
     }
+
+    /** How the raw layer makes tensors: a fresh contiguous one, or another view outside the graph. */
+    static final Factory<Tensor> RAW = new Factory<>() {
+        @Override
+        public Tensor empty(DType dtype, int[] shape) { return Tensor.empty(dtype, shape); }
+
+        @Override
+        public Tensor view(Strided of, int[] shape, long[] strides, long offset) {
+            return new Tensor(((Tensor) of).storage, of.dtype(), shape, strides, offset, null);
+        }
+    };
 
     // ---------------------------------------------------------------- factories
 
@@ -214,44 +219,16 @@ public final class Tensor implements Differentiable<Tensor> {
 
     // ---------------------------------------------------------------- metadata and data access
 
-    public int[] shape() { return shape.clone(); }
-
     /** Size of dimension {@code d} (negative counts from the end). */
     public int size(int d) {
         if (shape.length == 0) throw new IndexOutOfBoundsException("Dimension specified as " + d + " but tensor has no dimensions");
         return shape[Shape.dim(d, shape.length)];
     }
 
-    public int dim() { return shape.length; }
-
-    public long numel() { return Shape.numel(shape); }
-
-    public DType dtype() { return dtype; }
-
-    public long[] strides() { return strides.clone(); }
-
-    public long storageOffset() { return offset; }
 
     /** The storage's version counter (shared with every view and {@link #detach()}). */
     public int storageVersion() { return storage.version(); }
 
-    public Storage storage() { return storage; }
-
-    /** A 2-D view whose transpose is contiguous (strides [1, rows]), such as {@code w.t()}. */
-    boolean isTransposedContiguous() {
-        return shape.length == 2 && strides[0] == 1 && strides[1] == shape[0] && shape[0] > 1 && shape[1] > 1;
-    }
-
-    public boolean isContiguous() {
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) return false;
-            expected *= shape[i];
-        }
-        return true;
-    }
-
-    MemorySegment segment() { return storage.kernelSegment(); }
 
     /** The one value of a one-element tensor. */
     public double item() {
@@ -505,61 +482,17 @@ public final class Tensor implements Differentiable<Tensor> {
     }
 
     /** A contiguous copy of the data, outside the graph. */
-    Tensor contiguousCopy() {
-        return converted(dtype);
-    }
+    Tensor contiguousCopy() { return Layout.contiguousCopy(this, RAW); }
 
-    private Tensor converted(DType to) {
-        Tensor out = empty(to, shape);
-        Kernels.gather(segment(), dtype, shape, strides, offset, out.segment(), to, 0);
-        return out;
-    }
+    private Tensor converted(DType to) { return Layout.converted(this, to, RAW); }
 
     /** The data broadcast to {@code target}, contiguous (a copy only when needed). */
-    private Tensor broadcastData(int[] target) {
-        if (Arrays.equals(shape, target) && isContiguous()) return this;
-        return expandView(target).contiguousCopy();
-    }
+    private Tensor broadcastData(int[] target) { return Layout.broadcastData(this, target, RAW); }
 
-    private Tensor expandView(int[] target) {
-        if (target.length < shape.length) throw new IllegalArgumentException("expand: the number of sizes provided (" + target.length + ") must be greater or equal to the number of dimensions in the tensor (" + shape.length + ")");
-        long[] st = new long[target.length];
-        int[] sh = new int[target.length];
-        int lead = target.length - shape.length;
-        for (int i = 0; i < target.length; i++) {
-            int want = target[i];
-            if (i < lead) {
-                if (want < 0) throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") isn't allowed in a leading, non-existing dimension " + i);
-                sh[i] = want;
-                st[i] = 0;
-                continue;
-            }
-            int have = shape[i - lead];
-            if (want == -1) want = have;
-            if (want < 0 && have == 1) {
-                throw new IllegalArgumentException("expand: the size " + want + " at dimension " + i + " is negative (only -1, keeping the size, is allowed).  Target sizes: "
-                        + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
-            }
-            if (have == want) {
-                sh[i] = have;
-                st[i] = strides[i - lead];
-            } else if (have == 1) {
-                sh[i] = want;
-                st[i] = 0;
-            } else {
-                throw new IllegalArgumentException("The expanded size of the tensor (" + want + ") must match the existing size (" + have
-                        + ") at non-singleton dimension " + i + ".  Target sizes: " + Shape.str(target) + ".  Tensor sizes: " + Shape.str(shape));
-            }
-        }
-        Shape.numel(sh);   // refuses more than 2^63 elements
-        return new Tensor(storage, dtype, sh, st, offset, null);
-    }
+    private Tensor expandView(int[] target) { return Layout.expand(this, target, RAW); }
 
     /** Writes {@code src}'s values (broadcast to this shape) into this tensor's elements, outside the graph. */
-    private void assignData(Tensor src) {
-        Tensor s = src.broadcastData(shape);
-        Kernels.scatter(s.segment(), s.dtype, s.offset, segment(), dtype, shape, strides, offset);
-    }
+    private void assignData(Tensor src) { Layout.assign(this, src, RAW); }
 
     /** Sums a gradient down to {@code target} (undoing broadcasting). The engine's one reduction. */
     public Tensor sumTo(int[] target) {
@@ -1254,38 +1187,9 @@ public final class Tensor implements Differentiable<Tensor> {
     }
 
     /** Strides for viewing this layout as {@code target} without copying, or null if impossible. */
-    private long[] viewStrides(int[] target) {
-        if (isContiguous()) return Shape.contiguousStrides(target);
-        // general case: match groups of dimensions (as PyTorch's computeStride)
-        long[] out = new long[target.length];
-        int viewD = target.length - 1;
-        long chunkBase = strides.length == 0 ? 1 : strides[strides.length - 1];
-        long tensorNumel = 1, viewNumel = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            tensorNumel *= shape[d];
-            if (d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase)) {
-                while (viewD >= 0 && (viewNumel < tensorNumel || target[viewD] == 1)) {
-                    out[viewD] = viewNumel * chunkBase;
-                    viewNumel *= target[viewD];
-                    viewD--;
-                }
-                if (viewNumel != tensorNumel) return null;
-                if (d > 0) {
-                    chunkBase = strides[d - 1];
-                    tensorNumel = 1;
-                    viewNumel = 1;
-                }
-            }
-        }
-        return viewD == -1 ? out : null;
-    }
+    private long[] viewStrides(int[] target) { return Layout.viewStrides(this, target); }
 
-    private Tensor reshapeData(int[] target) {
-        long[] st = viewStrides(target);
-        if (st != null) return viewOf(target.clone(), st, offset);
-        Tensor c = contiguousCopy();
-        return new Tensor(c.storage, dtype, target.clone(), Shape.contiguousStrides(target), 0, null);
-    }
+    private Tensor reshapeData(int[] target) { return Layout.reshape(this, target, RAW); }
 
     /** A view with a new shape (one -1 inferred); fails if the layout cannot be viewed so. */
     public Tensor view(int... newShape) {
@@ -1314,23 +1218,9 @@ public final class Tensor implements Differentiable<Tensor> {
     /** All dimensions into one. */
     public Tensor flatten() { return reshape(-1); }
 
-    private Tensor permuteView(int[] perm) {
-        int[] s = new int[perm.length];
-        long[] st = new long[perm.length];
-        for (int i = 0; i < perm.length; i++) {
-            s[i] = shape[perm[i]];
-            st[i] = strides[perm[i]];
-        }
-        return viewOf(s, st, offset);
-    }
+    private Tensor permuteView(int[] perm) { return Layout.permute(this, perm, RAW); }
 
-    private Tensor transposeView(int d0, int d1) {
-        int[] perm = new int[shape.length];
-        for (int i = 0; i < perm.length; i++) perm[i] = i;
-        perm[d0] = d1;
-        perm[d1] = d0;
-        return permuteView(perm);
-    }
+    private Tensor transposeView(int d0, int d1) { return Layout.transpose(this, d0, d1, RAW); }
 
     public Tensor permute(int... dims) {
         if (dims.length != shape.length) throw new IllegalArgumentException("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = " + shape.length + " is not equal to len(dims) = " + dims.length);
@@ -1605,16 +1495,7 @@ public final class Tensor implements Differentiable<Tensor> {
         return out;
     }
 
-    private Tensor selectView(int d, long i) {
-        int[] sh = new int[shape.length - 1];
-        long[] st = new long[shape.length - 1];
-        for (int k = 0, j = 0; k < shape.length; k++) {
-            if (k == d) continue;
-            sh[j] = shape[k];
-            st[j++] = strides[k];
-        }
-        return viewOf(sh, st, offset + i * strides[d]);
-    }
+    private Tensor selectView(int d, long i) { return Layout.select(this, d, i, RAW); }
 
     /** Joins tensors along an existing dimension. */
     public static Tensor cat(int dim, Tensor... tensors) {

@@ -1,5 +1,6 @@
 package dev.panagrad;
 
+import dev.panagrad.array.Shape;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 

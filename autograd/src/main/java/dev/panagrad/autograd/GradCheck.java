@@ -1,7 +1,7 @@
 package dev.panagrad.autograd;
 
 import dev.panagrad.Grad;
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.DType;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.panagrad.io;
 
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.memory.DType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

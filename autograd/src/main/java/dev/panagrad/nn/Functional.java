@@ -2,7 +2,7 @@ package dev.panagrad.nn;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.Tensor;
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.memory.DType;

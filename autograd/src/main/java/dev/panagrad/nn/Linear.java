@@ -1,7 +1,7 @@
 package dev.panagrad.nn;
 
 import dev.panagrad.Generator;
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.DType;
 

@@ -1,7 +1,7 @@
 package dev.panagrad.nn;
 
 import dev.panagrad.Grad;
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package dev.panagrad.optim;
 
 import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.memory.DType;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,7 +2,7 @@ package dev.panagrad.kernel;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.panagrad.Shape;
+import dev.panagrad.array.Shape;
 import dev.panagrad.memory.DType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

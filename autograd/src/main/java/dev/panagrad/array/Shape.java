@@ -1,4 +1,4 @@
-package dev.panagrad;
+package dev.panagrad.array;
 
 import java.util.Arrays;
 
