@@ -1,6 +1,8 @@
 package dev.panagrad;
 
+import dev.panagrad.array.Elementwise;
 import dev.panagrad.array.Layout;
+import dev.panagrad.array.Reduce;
 import dev.panagrad.array.Shape;
 import dev.panagrad.array.Strided;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -495,54 +497,13 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
     private void assignData(Tensor src) { Layout.assign(this, src, RAW); }
 
     /** Sums a gradient down to {@code target} (undoing broadcasting). The engine's one reduction. */
-    public Tensor sumTo(int[] target) {
-        if (Arrays.equals(shape, target)) return this;
-        int lead = shape.length - target.length;
-        if (lead < 0) throw new IllegalArgumentException("sumTo: cannot reduce " + Shape.str(shape) + " to " + Shape.str(target));
-        List<Integer> dims = new ArrayList<>();
-        for (int i = 0; i < shape.length; i++) {
-            if (i < lead) dims.add(i);
-            else if (target[i - lead] == 1 && shape[i] != 1) dims.add(i);
-            else if (target[i - lead] != shape[i]) throw new IllegalArgumentException("sumTo: cannot reduce " + Shape.str(shape) + " to " + Shape.str(target));
-        }
-        Tensor r = sumRaw(dims.stream().mapToInt(Integer::intValue).toArray(), true);
-        return r.reshapeData(target);
-    }
+    public Tensor sumTo(int[] target) { return Reduce.sumTo(this, target, RAW); }
 
     // ---------------------------------------------------------------- element-wise ops
 
-    private static DType promoteTypes(DType a, DType b) {
-        if (a == b) return a;
-        if (a.isFloatingPoint() != b.isFloatingPoint()) return a.isFloatingPoint() ? a : b;
-        return a.isFloatingPoint() ? DType.F64 : DType.I64;
-    }
 
-    private static DType promote(Tensor a, Tensor b) {
-        if (a.dtype == b.dtype) return a.dtype;
-        boolean af = a.dtype.isFloatingPoint(), bf = b.dtype.isFloatingPoint();
-        if (af != bf) return af ? a.dtype : b.dtype;
-        if (af) {   // both floating: a 0-dim tensor does not widen a dimensioned one
-            if (a.shape.length == 0 && b.shape.length > 0) return b.dtype;
-            if (b.shape.length == 0 && a.shape.length > 0) return a.dtype;
-            return DType.F64;
-        }
-        return DType.I64;
-    }
 
-    private static DType scalarResult(DType t) {
-        return t.isFloatingPoint() ? t : DType.F32;
-    }
 
-    /**
-     * The dtype of {@code this op s} for a number s, by PyTorch's promotion: a floating tensor keeps its
-     * dtype; an int64 or bool tensor gives int64 for a whole s (a whole Java double stands for a Python
-     * int, as in {@link #arange}) and float32 for a fractional one or for a true division.
-     */
-    private DType scalarOpResult(BinaryOp op, double s) {
-        if (op.isComparison()) return DType.BOOL;
-        if (dtype.isFloatingPoint()) return dtype;
-        return op != BinaryOp.DIV && s == Math.rint(s) && !Double.isInfinite(s) ? DType.I64 : DType.F32;
-    }
 
     /** PyTorch's name of a dtype in messages: Float, Double, Long, Bool. */
     static String typeName(DType t) {
@@ -563,79 +524,13 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
         }
     }
 
-    private static Tensor zipRaw(BinaryOp op, Tensor a, Tensor b) {
-        int[] shape = Shape.broadcast(op.name().toLowerCase(), a.shape, b.shape);
-        DType common = promote(a, b);
-        // integers and bools divide into the default float dtype (true division), as PyTorch's
-        DType outType = op.isComparison() ? DType.BOOL : op == BinaryOp.DIV && !common.isFloatingPoint() ? DType.F32 : common;
-        Tensor out = empty(outType, shape);
-        long n = out.numel();
-        if (b.numel() == 1 && Arrays.equals(shape, a.shape) && a.isContiguous() && b.dtype != DType.I64) {   // (item() would round an int64)
-            Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, b.item(), outType, out.segment(), 0, n);
-            return out;
-        }
-        if (n > 0 && zipBroadcastRows(op, a, b, shape, out)) return out;
-        Tensor ac = a.broadcastData(shape), bc = b.broadcastData(shape);
-        Kernels.zip(op, ac.dtype, ac.segment(), ac.offset, bc.dtype, bc.segment(), bc.offset, outType, out.segment(), 0, n);
-        return out;
-    }
+    private static Tensor zipRaw(BinaryOp op, Tensor a, Tensor b) { return Elementwise.zip(op, a, b, RAW); }
 
-    /**
-     * The broadcasts a layer makes, without materialising the smaller operand: a full contiguous
-     * operand against a contiguous trailing block (a bias [C] over [N, C]) or against one value per
-     * row (a [N, 1] column). False if the operands are not shaped so.
-     */
-    private static boolean zipBroadcastRows(BinaryOp op, Tensor a, Tensor b, int[] shape, Tensor out) {
-        boolean aFull = Arrays.equals(a.shape, shape) && a.isContiguous();
-        boolean bFull = Arrays.equals(b.shape, shape) && b.isContiguous();
-        if (aFull == bFull) return false;
-        Tensor full = aFull ? a : b, part = aFull ? b : a;
-        if (!part.isContiguous()) return false;
-        long n = out.numel();
-        int[] ps = Shape.stripLeadingOnes(part.shape);
-        if (part.numel() >= 8 && ps.length <= shape.length && Arrays.equals(ps, Arrays.copyOfRange(shape, shape.length - ps.length, shape.length))) {
-            long k = part.numel();   // a trailing block, repeated over the leading dims
-            for (long r = 0; r < n; r += k) {
-                if (aFull) Kernels.zip(op, a.dtype, a.segment(), a.offset + r, b.dtype, b.segment(), b.offset, out.dtype, out.segment(), r, k);
-                else Kernels.zip(op, a.dtype, a.segment(), a.offset, b.dtype, b.segment(), b.offset + r, out.dtype, out.segment(), r, k);
-            }
-            return true;
-        }
-        int last = shape.length - 1;
-        if (aFull && b.dtype != DType.I64 && ps.length >= 1 && ps[ps.length - 1] == 1 && last >= 1
-                && Arrays.equals(ps, withLastOne(Arrays.copyOfRange(shape, shape.length - ps.length, shape.length)))
-                && part.numel() * shape[last] == n && shape[last] >= 8) {
-            long k = shape[last];   // one value of b per row of a
-            MemorySegment bs = b.segment();
-            for (long r = 0, i = 0; r < n; r += k, i++) {
-                Kernels.zipScalar(op, a.dtype, a.segment(), a.offset + r, Kernels.get(bs, b.dtype, b.offset + i), out.dtype, out.segment(), r, k);
-            }
-            return true;
-        }
-        return false;
-    }
 
-    private static int[] withLastOne(int[] s) {
-        int[] c = s.clone();
-        c[c.length - 1] = 1;
-        return c;
-    }
 
-    private Tensor zipScalarRaw(BinaryOp op, double s) {
-        DType outType = scalarOpResult(op, s);
-        Tensor a = isContiguous() ? this : contiguousCopy();
-        Tensor out = empty(outType, shape);
-        Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, s, outType, out.segment(), 0, numel());
-        return out;
-    }
+    private Tensor zipScalarRaw(BinaryOp op, double s) { return Elementwise.zipScalar(op, this, s, RAW); }
 
-    private Tensor mapRaw(UnaryOp op) {
-        DType t = dtype == DType.I64 && op.keepsInt64() ? DType.I64 : scalarResult(dtype);
-        Tensor a = isContiguous() && t == dtype ? this : converted(t);
-        Tensor out = empty(t, shape);
-        Kernels.map(op, t, a.segment(), a.offset, out.segment(), 0, numel());
-        return out;
-    }
+    private Tensor mapRaw(UnaryOp op) { return Elementwise.map(op, this, RAW); }
 
     Tensor addRaw(Tensor o) { return zipRaw(BinaryOp.ADD, this, o); }
 
@@ -868,7 +763,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
             throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with dtype " + typeName(cond.dtype));
         }
         int[] shape = Shape.broadcast("where", cond.shape, Shape.broadcast("where", a.shape, b.shape));
-        DType t = promote(a, b);
+        DType t = Elementwise.promote(a, b);
         Tensor c = cond.broadcastData(shape), ac = a.broadcastData(shape), bc = b.broadcastData(shape);
         Tensor out = empty(t, shape);
         MemorySegment cs = c.segment(), as = ac.segment(), bs = bc.segment(), os = out.segment();
@@ -902,82 +797,18 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
 
     // ---------------------------------------------------------------- reductions
 
-    private int[] normalizeDims(int[] dims) {
-        if (dims.length == 0) {
-            int[] all = new int[shape.length];
-            for (int i = 0; i < all.length; i++) all[i] = i;
-            return all;
-        }
-        int[] d = new int[dims.length];
-        boolean[] seen = new boolean[Math.max(1, shape.length)];
-        for (int i = 0; i < dims.length; i++) {
-            d[i] = Shape.dim(dims[i], shape.length);
-            if (shape.length == 0) continue;
-            if (seen[d[i]]) throw new IllegalArgumentException("dim " + d[i] + " appears multiple times in the list of dims");
-            seen[d[i]] = true;
-        }
-        return shape.length == 0 ? new int[0] : d;
-    }
+    private int[] normalizeDims(int[] dims) { return Reduce.normalizeDims(this, dims); }
 
-    private int[] keptShape(int[] dims, boolean keepdim) {
-        int[] out = new int[shape.length];
-        int n = 0;
-        for (int i = 0; i < shape.length; i++) {
-            boolean reduced = false;
-            for (int d : dims) reduced |= d == i;
-            if (!reduced) out[n++] = shape[i];
-            else if (keepdim) out[n++] = 1;
-        }
-        return n == out.length ? out : Arrays.copyOf(out, n);
-    }
+    private int[] keptShape(int[] dims, boolean keepdim) { return Reduce.keptShape(this, dims, keepdim); }
 
-    /** Moves the reduced dims last and makes the data contiguous: rows × cols, cols reduced. */
-    private Tensor reducedLast(int[] dims) {
-        int[] perm = new int[shape.length];
-        int k = 0;
-        for (int i = 0; i < shape.length; i++) {
-            boolean reduced = false;
-            for (int d : dims) reduced |= d == i;
-            if (!reduced) perm[k++] = i;
-        }
-        for (int d : dims) perm[k++] = d;
-        return permuteView(perm).contiguousCopy();
-    }
+    private Tensor reducedLast(int[] dims) { return Reduce.reducedLast(this, dims, RAW); }
 
     private Tensor reduceRaw(Kernels.Reduce op, int[] dims, boolean keepdim, DType outType, MemorySegment idx) {
-        int[] outShape = keptShape(dims, keepdim);
-        long cols = 1;
-        for (int d : dims) cols *= shape[d];
-        long rows = numel() / Math.max(1, cols);
-        if (cols == 0) rows = Shape.numel(outShape);
-        if (cols == 0 && op != Kernels.Reduce.SUM) throw new IllegalArgumentException(op.name().toLowerCase() + "(): cannot reduce over a zero-size dimension of shape " + Shape.str(shape));
-        Tensor src = reducedLast(dims);
-        Tensor out = empty(outType, outShape);
-        if (cols == 0) Kernels.fill(out.segment(), outType, 0, rows, 0);
-        else Kernels.reduceRows(op, src.dtype, src.segment(), src.offset, rows, cols, outType, out.segment(), 0, idx);
-        return out;
+        return Reduce.reduce(op, this, dims, keepdim, outType, idx, RAW);
     }
 
-    Tensor sumRaw(int[] dims, boolean keepdim) {
-        int[] d = normalizeDims(dims);
-        if (dtype.isFloatingPoint() && isContiguous() && isLeadingDims(d) && d.length < shape.length && numel() > 0) {
-            // over the leading dims of a contiguous tensor (a bias gradient): add whole rows, no transposed copy
-            long rows = 1;
-            for (int k : d) rows *= shape[k];
-            int cols = (int) (numel() / rows);
-            Tensor out = empty(dtype, keptShape(d, keepdim));
-            Kernels.sumRows(dtype, segment(), offset, rows, cols, out.segment(), 0);
-            return out;
-        }
-        return reduceRaw(Kernels.Reduce.SUM, d, keepdim, dtype.isFloatingPoint() ? dtype : DType.I64, null);
-    }
+    Tensor sumRaw(int[] dims, boolean keepdim) { return Reduce.sum(this, dims, keepdim, RAW); }
 
-    private static boolean isLeadingDims(int[] sortedOrNot) {
-        int[] d = sortedOrNot.clone();
-        Arrays.sort(d);
-        for (int i = 0; i < d.length; i++) if (d[i] != i) return false;
-        return d.length > 0;
-    }
 
     /** Sum of every element: a 0-dim tensor. */
     public Tensor sum() {
@@ -1109,7 +940,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
             throw new IllegalArgumentException("\"" + kernel + "\" not implemented for '" + typeName(dtype) + "'");
         }
         Tensor moved = (shape.length == 0 ? this : transposeView(d, last)).contiguousCopy();
-        DType t = scalarResult(dtype);
+        DType t = Elementwise.scalarResult(dtype);
         if (moved.dtype != t) moved = moved.to(t);
         long cols = shape.length == 0 ? 1 : shape[d];
         long rows = cols == 0 ? 0 : numel() / cols;
@@ -1513,7 +1344,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
                 if (k != d && x.shape[k] != first.shape[k]) throw new IllegalArgumentException("Sizes of tensors must match except in dimension " + d + ". Expected size " + first.shape[k] + " but got size " + x.shape[k] + " for tensor number " + Arrays.asList(tensors).indexOf(x) + " in the list (shapes " + Shape.str(first.shape) + ", " + Shape.str(x.shape) + ")");
             }
             total += x.shape[d];
-            t = promoteTypes(t, x.dtype);
+            t = Elementwise.promoteTypes(t, x.dtype);
         }
         if (total > Integer.MAX_VALUE) {
             StringBuilder shapes = new StringBuilder();
