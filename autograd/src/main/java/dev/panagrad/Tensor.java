@@ -1,6 +1,7 @@
 package dev.panagrad;
 
 import dev.panagrad.array.Elementwise;
+import dev.panagrad.array.Gemm;
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Reduce;
 import dev.panagrad.array.Shape;
@@ -48,8 +49,6 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
             + " attribute won't be populated during autograd.backward(). If you indeed want the .grad field to be populated"
             + " for a non-leaf Tensor, use .retainGrad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake,"
             + " make sure you access the leaf Tensor instead.";
-    /** Below this many multiply-adds a Java loop beats a BLAS call (docs/benchmarking.md: ~8x8x8). */
-    private static final long SMALL_MATMUL = 512;
 
     private boolean requiresGrad;
     private Node<Tensor> gradFn;
@@ -1494,50 +1493,10 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
     }
 
     /** How BLAS can read a 2-D view without a copy: transposed or not, and the leading dimension; null if it cannot. */
-    private static long[] blasLayout(Tensor t) {
-        int rows = t.shape[0], cols = t.shape[1];
-        long s0 = t.strides[0], s1 = t.strides[1];
-        if ((s1 == 1 || cols == 1) && (s0 >= Math.max(1, cols) || rows == 1)) return new long[] {0, rows == 1 ? Math.max(1, cols) : s0};
-        if ((s0 == 1 || rows == 1) && (s1 >= Math.max(1, rows) || cols == 1)) return new long[] {1, cols == 1 ? Math.max(1, rows) : s1};
-        return null;
-    }
 
-    /** C = A·B for 2-D views, zero-copy into BLAS where the layout allows (a transposed view is a flag). */
-    private static Tensor mmRaw(Tensor a, Tensor b) {
-        Tensor c = empty(a.dtype, a.shape[0], b.shape[1]);
-        mmInto(a, b, c, false);
-        return c;
-    }
+    private static Tensor mmRaw(Tensor a, Tensor b) { return Gemm.mm(a, b, RAW); }
 
-    /** c = a·b, or c += a·b when {@code accumulate}, into a contiguous [m, n] c of a's dtype: one GEMM. */
-    private static void mmInto(Tensor a, Tensor b, Tensor c, boolean accumulate) {
-        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
-        if (m == 0 || n == 0) return;
-        if (k == 0) {
-            if (!accumulate) Kernels.fill(c.segment(), c.dtype, c.offset, c.numel(), 0);
-            return;
-        }
-        long[] la = blasLayout(a), lb = blasLayout(b);
-        if (la == null) { a = a.contiguousCopy(); la = new long[] {0, k}; }
-        if (lb == null) { b = b.contiguousCopy(); lb = new long[] {0, n}; }
-        int es = a.dtype.byteSize();
-        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment().asSlice(c.offset * es);
-        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
-        boolean ta = la[0] == 1, tb = lb[0] == 1;
-        int lda = (int) la[1], ldb = (int) lb[1];
-        boolean f32 = a.dtype == DType.F32;
-        // rows of C split across Java threads (each a single-threaded GEMM on a zero-copy slice) when big enough
-        long grain = Math.max(1, PARALLEL_GEMM_FLOPS / ((long) n * k));
-        Parallel.forRange(m, Math.max(grain, 16), 16, (r0, r1) -> {
-            int rows = (int) (r1 - r0);
-            MemorySegment pa = sa.asSlice(r0 * (ta ? 1 : lda) * es), pc = sc.asSlice(r0 * n * es);
-            if (f32) blas.sgemm(ta, tb, rows, n, k, 1f, pa, lda, sb, ldb, accumulate ? 1f : 0f, pc, n);
-            else blas.dgemm(ta, tb, rows, n, k, 1.0, pa, lda, sb, ldb, accumulate ? 1.0 : 0.0, pc, n);
-        });
-    }
-
-    /** Multiply-adds per thread below which a GEMM is not split (~0.3 ms of work at 100 GFLOP/s, against a ~40 µs hand-off). */
-    private static final long PARALLEL_GEMM_FLOPS = 1L << 24;
+    private static void mmInto(Tensor a, Tensor b, Tensor c, boolean accumulate) { Gemm.mmInto(a, b, c, accumulate, RAW); }
 
     /**
      * {@code x·wᵀ + b} for x [N, in], w [out, in], b [out] (or null), optionally followed by relu: a
@@ -1554,12 +1513,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
         }
         int rows = x.shape[0], cols = w.shape[0];
         Tensor out = empty(x.dtype, rows, cols);
-        if (b != null && rows > 0) {
-            Tensor bc = b.isContiguous() ? b : b.contiguousCopy();
-            long rowBytes = (long) cols * x.dtype.byteSize();
-            MemorySegment src = bc.segment().asSlice(bc.offset * x.dtype.byteSize(), rowBytes), dst = out.segment();
-            for (int r = 0; r < rows; r++) MemorySegment.copy(src, 0, dst, r * rowBytes, rowBytes);
-        }
+        if (b != null) Gemm.fillRows(out, b, RAW);
         mmInto(x, w.transposeView(0, 1), out, b != null);   // a view for BLAS's transpose flag, not a graph op
         if (relu) Kernels.map(UnaryOp.RELU, out.dtype, out.segment(), 0, out.segment(), 0, out.numel());
         String name = relu ? "ReluBackward0" : b != null ? "AddmmBackward0" : "MmBackward0";

@@ -1,0 +1,78 @@
+package dev.panagrad.array;
+
+import dev.panagrad.blas.Blas;
+import dev.panagrad.blas.JavaBlas;
+import dev.panagrad.blas.OpenBlas;
+import dev.panagrad.kernel.Kernels;
+import dev.panagrad.kernel.Parallel;
+import dev.panagrad.memory.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Matrix products on the BLAS bridge, zero-copy: a 2-D view whose rows or columns are contiguous
+ * goes to BLAS as it is (a transposed view is a flag), anything else is copied first. Below
+ * {@link #SMALL_MATMUL} multiply-adds the plain-Java BLAS runs (a native call costs more than the
+ * work); large products split their rows across Java threads when {@code panagrad.threads} asks.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /** Below this many multiply-adds a Java loop beats a BLAS call (docs/benchmarking.md: ~8x8x8). */
+    public static final long SMALL_MATMUL = 512;
+
+    /** Multiply-adds per thread below which a GEMM is not split (~0.3 ms of work at 100 GFLOP/s, against a ~40 µs hand-off). */
+    private static final long PARALLEL_GEMM_FLOPS = 1L << 24;
+
+    /** {transposed (0 or 1), leading dimension} of a 2-D view as BLAS reads it, or null if it needs a copy. */
+    public static long[] blasLayout(Strided t) {
+        int rows = t.shape[0], cols = t.shape[1];
+        long s0 = t.strides[0], s1 = t.strides[1];
+        if ((s1 == 1 || cols == 1) && (s0 >= Math.max(1, cols) || rows == 1)) return new long[] {0, rows == 1 ? Math.max(1, cols) : s0};
+        if ((s0 == 1 || rows == 1) && (s1 >= Math.max(1, rows) || cols == 1)) return new long[] {1, cols == 1 ? Math.max(1, rows) : s1};
+        return null;
+    }
+
+    /** C = A·B for 2-D arrays of one floating dtype: a new contiguous [m, n] array. */
+    public static <T extends Strided> T mm(Strided a, Strided b, Strided.Factory<T> f) {
+        T c = f.empty(a.dtype, new int[] {a.shape[0], b.shape[1]});
+        mmInto(a, b, c, false, f);
+        return c;
+    }
+
+    /** c = a·b, or c += a·b when {@code accumulate}, into a contiguous [m, n] c of a's dtype: one GEMM. */
+    public static <T extends Strided> void mmInto(Strided a, Strided b, Strided c, boolean accumulate, Strided.Factory<T> f) {
+        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) Kernels.fill(c.segment(), c.dtype, c.offset, c.numel(), 0);
+            return;
+        }
+        long[] la = blasLayout(a), lb = blasLayout(b);
+        if (la == null) { a = Layout.contiguousCopy(a, f); la = new long[] {0, k}; }
+        if (lb == null) { b = Layout.contiguousCopy(b, f); lb = new long[] {0, n}; }
+        int es = a.dtype.byteSize();
+        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment().asSlice(c.offset * es);
+        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
+        boolean ta = la[0] == 1, tb = lb[0] == 1;
+        int lda = (int) la[1], ldb = (int) lb[1];
+        boolean f32 = a.dtype == DType.F32;
+        // rows of C split across Java threads (each a single-threaded GEMM on a zero-copy slice) when big enough
+        long grain = Math.max(1, PARALLEL_GEMM_FLOPS / ((long) n * k));
+        Parallel.forRange(m, Math.max(grain, 16), 16, (r0, r1) -> {
+            int rows = (int) (r1 - r0);
+            MemorySegment pa = sa.asSlice(r0 * (ta ? 1 : lda) * es), pc = sc.asSlice(r0 * n * es);
+            if (f32) blas.sgemm(ta, tb, rows, n, k, 1f, pa, lda, sb, ldb, accumulate ? 1f : 0f, pc, n);
+            else blas.dgemm(ta, tb, rows, n, k, 1.0, pa, lda, sb, ldb, accumulate ? 1.0 : 0.0, pc, n);
+        });
+    }
+
+    /** Every row of the contiguous [rows, cols] {@code out} set to the 1-D {@code bias} (the start of x·wᵀ + b with β = 1). */
+    public static <T extends Strided> void fillRows(Strided out, T bias, Strided.Factory<T> f) {
+        int rows = out.shape[0];
+        if (rows == 0) return;
+        T bc = Layout.contiguous(bias, f);
+        long rowBytes = (long) out.shape[1] * out.dtype.byteSize();
+        MemorySegment src = bc.segment().asSlice(bc.offset * out.dtype.byteSize(), rowBytes), dst = out.segment();
+        for (int r = 0; r < rows; r++) MemorySegment.copy(src, 0, dst, r * rowBytes, rowBytes);
+    }
+}
