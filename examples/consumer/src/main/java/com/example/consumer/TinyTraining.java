@@ -13,6 +13,7 @@ import dev.panagrad.nn.Sequential;
 import dev.panagrad.optim.SGD;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntBinaryOperator;
@@ -67,8 +68,8 @@ public final class TinyTraining {
     /** Checks this JVM's flags, trains, compares with PyTorch; returns what is wrong (nothing when all is well). */
     public static List<String> run(PrintStream out) {
         List<String> problems = new ArrayList<>();
-        for (Class<?> c : List.of(Storage.class, Blas.class)) {   // Panagrad's pool and its BLAS bridge call restricted methods
-            Module m = c.getModule();
+        // Panagrad's pool and its BLAS bridge call restricted methods: one module on the class path, two on the module path
+        for (Module m : new LinkedHashSet<>(List.of(Storage.class.getModule(), Blas.class.getModule()))) {
             if (!m.isNativeAccessEnabled()) {
                 problems.add("native access is not enabled for " + (m.isNamed() ? "module " + m.getName() : "the class path")
                         + ": --enable-native-access=" + (m.isNamed() ? m.getName() : "ALL-UNNAMED") + " did not reach this JVM");
