@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.panagrad.blas.Blas;
 import dev.panagrad.blas.JavaBlas;
-import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.graph.AccumulateGrad;
 import dev.panagrad.graph.CopySlices;
 import dev.panagrad.graph.Differentiable;
@@ -1810,7 +1809,7 @@ public final class Tensor implements Differentiable<Tensor> {
         if (lb == null) { b = b.contiguousCopy(); lb = new long[] {0, n}; }
         int es = a.dtype.byteSize();
         MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment().asSlice(c.offset * es);
-        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
+        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : Blas.selected();
         boolean ta = la[0] == 1, tb = lb[0] == 1;
         int lda = (int) la[1], ldb = (int) lb[1];
         boolean f32 = a.dtype == DType.F32;
