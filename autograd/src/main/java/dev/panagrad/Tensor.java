@@ -9,9 +9,6 @@ import dev.panagrad.array.Strided;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.panagrad.blas.Blas;
-import dev.panagrad.blas.JavaBlas;
-import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.graph.AccumulateGrad;
 import dev.panagrad.graph.CopySlices;
 import dev.panagrad.graph.Differentiable;

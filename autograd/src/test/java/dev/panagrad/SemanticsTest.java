@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /** One test per row of the semantics table in docs/semantics.md: PyTorch 1.13.1's behaviour and exact message. */
 class SemanticsTest {
     static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
-            + " with torch.autograd.set_detect_anomaly(True).";
+            + " with torch.autograd.set_detect_anomaly(True)."
+            + " (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or copyFrom, on this tensor or a view of it after the op that saved it.)";
 
     static Tensor leaf() {
         return Tensor.of(1, 2, 3).requiresGrad(true);
@@ -78,7 +79,8 @@ class SemanticsTest {
         var e = assertThrows(IllegalStateException.class, y::backward);
         assertEquals("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed)."
                 + " Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True"
-                + " if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.", e.getMessage());
+                + " if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."
+                + " (In Java, retain_graph=True is tensor.backward(gradient, true), gradient null for a scalar.)", e.getMessage());
     }
 
     @Test

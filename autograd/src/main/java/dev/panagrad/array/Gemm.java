@@ -2,7 +2,6 @@ package dev.panagrad.array;
 
 import dev.panagrad.blas.Blas;
 import dev.panagrad.blas.JavaBlas;
-import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.kernel.Parallel;
 import dev.panagrad.memory.DType;
@@ -52,7 +51,7 @@ public final class Gemm {
         if (lb == null) { b = Layout.contiguousCopy(b, f); lb = new long[] {0, n}; }
         int es = a.dtype.byteSize();
         MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment().asSlice(c.offset * es);
-        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : OpenBlas.get();
+        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : Blas.selected();
         boolean ta = la[0] == 1, tb = lb[0] == 1;
         int lda = (int) la[1], ldb = (int) lb[1];
         boolean f32 = a.dtype == DType.F32;

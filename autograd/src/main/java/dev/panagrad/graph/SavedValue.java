@@ -12,7 +12,8 @@ public final class SavedValue<T extends Differentiable<T>> {
     static final String FREED = "Trying to backward through the graph a second time (or directly access saved tensors after"
             + " they have already been freed). Saved intermediate values of the graph are freed when you call .backward()"
             + " or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if"
-            + " you need to access saved tensors after calling backward.";
+            + " you need to access saved tensors after calling backward."
+            + " (In Java, retain_graph=True is tensor.backward(gradient, true), gradient null for a scalar.)";
     private static final String RELEASED_BY = "the autograd engine (the last node that saved it had run)";
 
     private T value;
@@ -38,7 +39,9 @@ public final class SavedValue<T extends Differentiable<T>> {
             if (fn != null) m.append(", which is output 0 of ").append(fn instanceof CopySlices ? "torch::autograd::CopySlices" : fn.name()).append(',');
             m.append(" is at version ").append(now).append("; expected version ").append(version).append(" instead.")
                     .append(" Hint: enable anomaly detection to find the operation that failed to compute its gradient,")
-                    .append(" with torch.autograd.set_detect_anomaly(True).");
+                    .append(" with torch.autograd.set_detect_anomaly(True).")
+                    .append(" (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or")
+                    .append(" copyFrom, on this tensor or a view of it after the op that saved it.)");
             throw new IllegalStateException(m.toString());
         }
         return t;

@@ -17,11 +17,25 @@ public final class Kernels {
 
     /**
      * Whether the float32 loops run on the Vector API: true when the JVM was started with
-     * {@code --add-modules jdk.incubator.vector} (the launcher, the tests and the benchmarks do);
-     * otherwise the scalar loops here, which give the same results.
+     * {@code --add-modules jdk.incubator.vector} (the launcher, the tests and the benchmarks do) and
+     * without {@code -Dpanagrad.noVector=true}; otherwise the scalar loops here, which give the same
+     * results. A JVM without the module says so once, on stderr, when this class is loaded.
      */
-    public static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-            && !Boolean.getBoolean("panagrad.noVector");
+    public static final boolean VECTOR = vectorKernels();
+
+    /** Whether jdk.incubator.vector is in this JVM ({@code --add-modules jdk.incubator.vector}). */
+    public static boolean vectorModulePresent() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    private static boolean vectorKernels() {
+        if (!vectorModulePresent()) {
+            System.err.println("panagrad: jdk.incubator.vector is not in this JVM, so the float32 kernels run scalar (same results,"
+                    + " several times slower); start Java with --add-modules jdk.incubator.vector");
+            return false;
+        }
+        return !Boolean.getBoolean("panagrad.noVector");
+    }
 
     /**
      * Below this many elements the scalar loops run. Not for speed (a 1024-element add is ~1 µs either

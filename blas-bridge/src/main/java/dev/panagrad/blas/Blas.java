@@ -14,6 +14,19 @@ import java.lang.foreign.MemorySegment;
  */
 public interface Blas {
 
+    /**
+     * The BLAS Panagrad's tensors use for their products: {@link OpenBlas} (the default, which needs
+     * {@code --enable-native-access=ALL-UNNAMED}), or {@link JavaBlas} when the JVM was started with
+     * {@code -Dpanagrad.blas=java} (no native library, far slower). The property is read once, at the
+     * first call.
+     *
+     * @throws BlasUnavailableException if OpenBLAS is selected and cannot be loaded (the message says why and what to do)
+     * @throws IllegalArgumentException if {@code panagrad.blas} is neither {@code openblas} nor {@code java}
+     */
+    static Blas selected() {
+        return BlasChoice.selected();
+    }
+
     /** C = alpha·op(A)·op(B) + beta·C, float32. op(A) is m×k, op(B) k×n, C m×n. C is modified; A and B are not. */
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                MemorySegment b, int ldb, float beta, MemorySegment c, int ldc);

@@ -134,19 +134,44 @@ public final class OpenBlas implements Blas {
         static void check() {
             if (LOAD_FAILURE == null) return;
             String os = System.getProperty("os.name") + "/" + System.getProperty("os.arch");
-            String hint;
-            if (LOAD_FAILURE instanceof IllegalCallerException) {
-                hint = "native access is denied to this code: start the JVM with --enable-native-access=ALL-UNNAMED"
-                        + " (or name Panagrad's module), as ./panagrad and the Maven build do";
-            } else if (LOAD_FAILURE instanceof UnsatisfiedLinkError || LOAD_FAILURE instanceof NoClassDefFoundError) {
-                hint = "the native library for this platform (" + os + ") is not on the class path: Panagrad ships"
-                        + " org.bytedeco:openblas with the linux-x86_64 classifier only; add the classifier jar for your"
-                        + " platform (javacpp.platform) or run on linux-x86_64";
-            } else {
-                hint = "see the cause below";
+            // class initialisation (JavaCPP's, ours) wraps the failure that says what went wrong: look through the causes
+            Throwable denied = cause(LOAD_FAILURE, IllegalCallerException.class);
+            Throwable missing = cause(LOAD_FAILURE, UnsatisfiedLinkError.class);
+            if (missing == null) missing = cause(LOAD_FAILURE, NoClassDefFoundError.class);
+            String javaBlas = "; or choose the plain-Java BLAS with -D" + BlasChoice.PROPERTY + "=java (no native library, far slower).";
+            if (denied != null) {   // Panagrad's buffer pool needs native access too: the plain-Java BLAS would not help
+                throw new BlasUnavailableException("OpenBLAS could not be loaded on " + os + ": native access is denied to this code ("
+                        + denied + "). Fix: start the JVM with --enable-native-access=" + nativeAccessTargets()
+                        + " (on the java command line, in surefire's argLine, in MAVEN_OPTS for exec:java, or as"
+                        + " Enable-Native-Access: ALL-UNNAMED in an executable jar's manifest), as ./panagrad and the Maven build do.", LOAD_FAILURE);
             }
-            throw new BlasUnavailableException("OpenBLAS could not be loaded on " + os + ": " + LOAD_FAILURE + ". Fix: " + hint
-                    + ". JavaBlas (plain Java) needs no native code but is far slower.", LOAD_FAILURE);
+            if (missing != null) {
+                throw new BlasUnavailableException("OpenBLAS could not be loaded on " + os + ": " + missing + ". Fix: the native library"
+                        + " for this platform is not on the class path: Panagrad ships org.bytedeco:openblas with the linux-x86_64"
+                        + " classifier only; add the classifier jar for your platform (javacpp.platform) or run on linux-x86_64"
+                        + javaBlas, LOAD_FAILURE);
+            }
+            Throwable root = LOAD_FAILURE;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            throw new BlasUnavailableException("OpenBLAS could not be loaded on " + os + ": " + root + " (the whole chain is the cause"
+                    + " of this exception)" + javaBlas, LOAD_FAILURE);
+        }
+
+        private static Throwable cause(Throwable t, Class<? extends Throwable> type) {
+            for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+                if (type.isInstance(t)) return t;
+            }
+            return null;
+        }
+
+        /** The value of --enable-native-access that covers this bridge and JavaCPP's loader: ALL-UNNAMED on the class path, else the modules. */
+        private static String nativeAccessTargets() {
+            var targets = new java.util.LinkedHashSet<String>();
+            for (Class<?> c : new Class<?>[] {OpenBlas.class, org.bytedeco.javacpp.Loader.class}) {
+                Module m = c.getModule();
+                targets.add(m.isNamed() ? m.getName() : "ALL-UNNAMED");
+            }
+            return String.join(",", targets);
         }
     }
 

@@ -39,7 +39,12 @@ final class Lease {
         /** A segment over the first {@code byteSize} bytes, bound to {@code owner}; counted until {@link #unalias()}. */
         MemorySegment alias(long byteSize, Arena owner, java.util.function.Consumer<MemorySegment> cleanup) {
             aliases.incrementAndGet();
-            return MemorySegment.ofAddress(segment.address()).reinterpret(byteSize, owner, cleanup);
+            try {
+                return MemorySegment.ofAddress(segment.address()).reinterpret(byteSize, owner, cleanup);
+            } catch (IllegalCallerException e) {
+                aliases.decrementAndGet();
+                throw NativeAccess.denied(e);
+            }
         }
 
         /** One aliasing arena was closed. */

@@ -53,6 +53,8 @@ public final class Storage {
             } catch (IllegalStateException closedArena) {
                 scope.checkOpen();
                 throw closedArena;
+            } catch (IllegalCallerException e) {
+                throw NativeAccess.denied(e);
             }
             scope.adopt(lease);   // throws if the scope closed: then nothing changed
             segment = s;
