@@ -4,6 +4,7 @@ import dev.panagrad.array.Elementwise;
 import dev.panagrad.array.Gemm;
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Reduce;
+import dev.panagrad.array.Scatter;
 import dev.panagrad.array.Shape;
 import dev.panagrad.array.Strided;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -1221,30 +1222,11 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
 
     // ---------------------------------------------------------------- gather, indexSelect, cat, stack
 
-    private static void checkIndex(Tensor index, String op) {
-        if (index.dtype != DType.I64) throw new IllegalArgumentException(op + "(): Expected dtype int64 for index, got " + index.dtype.pytorchName());
-    }
+    private static void checkIndex(Tensor index, String op) { Scatter.checkIndex(index, op); }
 
     /** Adds src into this (contiguous, fresh) at positions index[...] along dim: the backward of gather. */
     private Tensor scatterAddRaw(int dim, Tensor index, Tensor src) {
-        Tensor idx = index.contiguousCopy(), s = src.broadcastData(index.shape);
-        MemorySegment is = idx.segment(), ss = s.segment(), os = segment();
-        long[] ost = strides;
-        int[] ishape = idx.shape;
-        long n = idx.numel();
-        int[] pos = new int[ishape.length];
-        for (long lin = 0; lin < n; lin++) {
-            long rem = lin;
-            for (int k = ishape.length - 1; k >= 0; k--) {
-                pos[k] = (int) (rem % ishape[k]);
-                rem /= ishape[k];
-            }
-            long target = is.getAtIndex(JAVA_LONG, lin);
-            if (target < 0 || target >= shape[dim]) throw new IndexOutOfBoundsException("index " + target + " is out of bounds for dimension " + dim + " with size " + shape[dim]);
-            long o = offset;
-            for (int k = 0; k < ishape.length; k++) o += (k == dim ? target : pos[k]) * ost[k];
-            Kernels.set(os, dtype, o, Kernels.get(os, dtype, o) + Kernels.get(ss, s.dtype, s.offset + lin));
-        }
+        Scatter.scatterAdd(this, dim, index, src, RAW);
         return this;
     }
 
@@ -1257,26 +1239,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
             return index.dim() == 0 ? out.reshape() : out;
         }
         if (index.dim() != shape.length) throw new IllegalArgumentException("gather(): Index tensor must have the same number of dimensions as input tensor (" + Shape.str(index.shape) + " vs " + Shape.str(shape) + ")");
-        Tensor idx = index.contiguousCopy();
-        Tensor out = empty(dtype, idx.shape);
-        MemorySegment is = idx.segment(), xs = segment(), os = out.segment();
-        int[] ishape = idx.shape;
-        int[] pos = new int[ishape.length];
-        for (long lin = 0, n = idx.numel(); lin < n; lin++) {
-            long rem = lin;
-            for (int k = ishape.length - 1; k >= 0; k--) {
-                pos[k] = (int) (rem % ishape[k]);
-                rem /= ishape[k];
-            }
-            long target = is.getAtIndex(JAVA_LONG, lin);
-            if (target < 0 || target >= shape[d]) throw new IndexOutOfBoundsException("gather(): index " + target + " is out of bounds for dimension " + d + " with size " + shape[d]);
-            long o = offset;
-            for (int k = 0; k < ishape.length; k++) {
-                if (k != d && pos[k] >= shape[k]) throw new IndexOutOfBoundsException("gather(): index shape " + Shape.str(ishape) + " exceeds input shape " + Shape.str(shape) + " at dimension " + k);
-                o += (k == d ? target : pos[k]) * strides[k];
-            }
-            Kernels.set(os, dtype, lin, Kernels.get(xs, dtype, o));
-        }
+        Tensor out = Scatter.gather(this, d, index, RAW);
         int[] in = shape;
         out.record("GatherBackward0", new Tensor[] {this}, new Tensor[] {index}, (n, g) -> new Tensor[] {zeros(g.dtype, in).scatterAddRaw(d, n.saved(0), g)});
         return out;
@@ -1292,23 +1255,7 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
             return reshape(1).indexSelect(0, index.reshape(-1).slice(0, 0, 1)).reshape();
         }
         Tensor ix = index.isContiguous() ? index : index.contiguous();
-        MemorySegment is = ix.segment();
-        int count = (int) ix.numel();
-        for (int i = 0; i < count; i++) {
-            long id = is.getAtIndex(JAVA_LONG, ix.offset + i);
-            if (id < 0 || id >= shape[d]) throw new IndexOutOfBoundsException("index_select(): index " + id + " is out of bounds for dimension " + d + " with size " + shape[d]);
-        }
-        int[] outShape = shape.clone();
-        outShape[d] = count;
-        Tensor out = empty(dtype, outShape);
-        if (d == 0 && isContiguous()) {   // rows of a contiguous matrix (a batch from a dataset): one bulk copy per row
-            long rowBytes = (numel() / Math.max(1, shape[0])) * dtype.byteSize();
-            MemorySegment src = segment(), dst = out.segment();
-            long base = offset * dtype.byteSize();
-            for (int i = 0; i < count; i++) MemorySegment.copy(src, base + is.getAtIndex(JAVA_LONG, ix.offset + i) * rowBytes, dst, i * rowBytes, rowBytes);
-        } else {
-            for (int i = 0; i < count; i++) out.select(d, i).assignData(selectView(d, is.getAtIndex(JAVA_LONG, ix.offset + i)));
-        }
+        Tensor out = Scatter.indexSelect(this, d, ix, RAW);
         int[] in = shape;
         out.record("IndexSelectBackward0", new Tensor[] {this}, new Tensor[] {ix}, (n, g) -> {
             long[] ids = n.saved(0).toLongArray();
