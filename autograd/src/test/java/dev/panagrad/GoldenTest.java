@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.panagrad.memory.DType;
 import dev.panagrad.nn.ClipGrad;
 import dev.panagrad.nn.Functional;
@@ -15,8 +14,6 @@ import dev.panagrad.optim.Adam;
 import dev.panagrad.optim.AdamW;
 import dev.panagrad.optim.Optimizer;
 import dev.panagrad.optim.SGD;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -323,30 +320,11 @@ class GoldenTest {
 
     // ------------------------------------------------------------------ the harness
 
-    static JsonObject golden() {
-        try (var r = new InputStreamReader(GoldenTest.class.getResourceAsStream("/golden/pytorch-golden.json"), StandardCharsets.UTF_8)) {
-            return JsonParser.parseReader(r).getAsJsonObject();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
+    static JsonObject golden() { return GoldenData.read("/golden/pytorch-golden.json"); }
 
-    static DType dtype(String name) {
-        return switch (name) {
-            case "float32" -> DType.F32;
-            case "float64" -> DType.F64;
-            case "int64" -> DType.I64;
-            case "bool" -> DType.BOOL;
-            default -> throw new IllegalArgumentException("unknown dtype " + name);
-        };
-    }
+    static DType dtype(String name) { return GoldenData.dtype(name); }
 
-    static int[] shape(JsonObject t) {
-        JsonArray a = t.getAsJsonArray("shape");
-        int[] s = new int[a.size()];
-        for (int i = 0; i < s.length; i++) s[i] = a.get(i).getAsInt();
-        return s;
-    }
+    static int[] shape(JsonObject t) { return GoldenData.shape(t); }
 
     static double[] values(JsonElement e) {
         List<Double> out = new ArrayList<>();

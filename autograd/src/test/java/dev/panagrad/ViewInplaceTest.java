@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.panagrad.autograd.Context;
 import dev.panagrad.autograd.Function;
 import dev.panagrad.autograd.GradCheck;
 import dev.panagrad.graph.Node;
 import dev.panagrad.memory.DType;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -695,11 +692,7 @@ class ViewInplaceTest {
 
     @TestFactory
     Stream<DynamicTest> everyViewInplaceGoldenCaseReplaysLikePyTorch() throws Exception {
-        JsonObject doc;
-        try (var r = new InputStreamReader(ViewInplaceTest.class.getResourceAsStream("/golden/view-inplace-golden.json"), StandardCharsets.UTF_8)) {
-            doc = JsonParser.parseReader(r).getAsJsonObject();
-        }
-        JsonArray cases = doc.getAsJsonArray("cases");
+        JsonArray cases = GoldenData.read("/golden/view-inplace-golden.json").getAsJsonArray("cases");
         assertEquals(REPLAYS.size(), cases.size(), "one replay per recorded case");
         List<DynamicTest> tests = new ArrayList<>();
         for (JsonElement ce : cases) {
