@@ -78,10 +78,10 @@ public final class TrainCommand {
             if (split.trainRows().length < opt.batch()) {
                 throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + split.trainRows().length + " training samples");
             }
-            String description = all.description() + ", training rows";
-            String heldNote = held == null ? "" : "; " + held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : "");
+            String description = all.description() + ": " + split.trainRows().length + " training rows, "
+                    + (held == null ? "none held out" : held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : ""));
             try (var training = MemoryScope.open("training", pool)) {
-                return train(all, split.trainRows(), description, heldNote, held, pool);
+                return train(all, split.trainRows(), description, held, pool);
             }
         }
     }
@@ -119,7 +119,7 @@ public final class TrainCommand {
         return Dataset.csv(opt.data(), opt.labelColumn(), opt.classes());
     }
 
-    private int train(Dataset all, long[] trainRows, String description, String heldNote, Dataset held, BufferPool pool) throws IOException {
+    private int train(Dataset all, long[] trainRows, String description, Dataset held, BufferPool pool) throws IOException {
         Trainer t = new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
         int stepsPerEpoch = trainRows.length / opt.batch();
         long maxSteps = opt.steps() > 0 ? opt.steps() : (long) opt.epochs() * stepsPerEpoch;
@@ -141,7 +141,7 @@ public final class TrainCommand {
         }
         out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
                 + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
-        out.println("data    " + description + heldNote);
+        out.println("data    " + description);
 
         List<Double> lossX = new ArrayList<>(), lossY = new ArrayList<>(), accX = new ArrayList<>(), accY = new ArrayList<>();
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {

@@ -111,6 +111,7 @@ public record TrainOptions(
         if (micro > batch || batch % micro != 0) {
             throw new IllegalArgumentException("--micro-batch " + micro + " must divide --batch " + batch + " (e.g. --batch 4096 --micro-batch 1024)");
         }
+        if (classes < 2) throw new IllegalArgumentException("--classes must be at least 2 (a classifier needs at least 2 classes), got '" + classes + "'");
         if (labels != null && data == null) throw new IllegalArgumentException("--labels needs --data (the IDX images file)");
         return new TrainOptions(batch, micro, epochs, steps, lr, momentum, threads, seed, budget, checkpoint, resume, plot, data, labels,
                 labelColumn, classes, hidden, samples, progress, report);

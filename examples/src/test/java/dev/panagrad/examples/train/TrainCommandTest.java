@@ -131,6 +131,23 @@ class TrainCommandTest {
         assertTrue(help.out.contains("--micro-batch N"));
     }
 
+    @Test
+    void oneClassIsRefused() {
+        Run r = train("--classes", "1");
+        assertEquals(2, r.status);
+        assertEquals("train: --classes must be at least 2 (a classifier needs at least 2 classes), got '1'\n", r.err);
+        assertEquals("", r.out, "nothing trained");
+    }
+
+    @Test
+    void theDataLineCountsTrainingAndHeldOutRowsSeparately() {
+        Run r = small("--epochs", "1");
+        assertEquals(0, r.status, r.err);
+        // --samples 2048 trains on 2048 rows (8 steps of 256) and holds out 2048 / 8 more
+        assertTrue(r.out.contains("data    synthetic (784 features, 10 classes, seed 0): 2048 training rows, 256 held out\n"), r.out);
+        assertTrue(r.epochs().get(0).startsWith("epoch 1/1"), r.out);
+    }
+
     // ------------------------------------------------------------------ user data
 
     private Path csv(String name, String content) throws IOException {
@@ -157,7 +174,7 @@ class TrainCommandTest {
         Path f = csv("d.csv", csvRows(400, 6, 3));
         Run r = train("--data", f.toString(), "--classes", "3", "--batch", "50", "--hidden", "16", "--epochs", "5", "--lr", "0.1");
         assertEquals(0, r.status, r.err);
-        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6), training rows; 50 held out (drawn at random, seed 0)"), r.out);
+        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6): 350 training rows, 50 held out (drawn at random, seed 0)"), r.out);
         assertTrue(r.out.contains("model   6-16-3 MLP"), r.out);
     }
 
