@@ -48,7 +48,7 @@ public final class TrainCommand {
             return 2;
         }
         if (opt == null) {
-            out.print(TrainOptions.HELP);
+            out.print(TrainOptions.help());
             return 0;
         }
         try {

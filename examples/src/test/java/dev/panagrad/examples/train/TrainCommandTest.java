@@ -132,6 +132,37 @@ class TrainCommandTest {
     }
 
     @Test
+    void misspeltOptionsGetASuggestionAndEveryValueIsTyped() {
+        Run bach = train("--bach", "4096");
+        assertEquals(2, bach.status);
+        assertEquals("train: unknown option '--bach'; did you mean --batch? (see --help)\n", bach.err);
+        assertEquals("train: unknown option '--no-progres'; did you mean --no-progress? (see --help)\n", train("--no-progres").err);
+        assertEquals("train: unexpected argument 'extra' (options start with --; see --help)\n", train("extra").err);
+        assertEquals("train: --batch must be an integer, got 'many'\n", train("--batch=many").err);
+        assertEquals("train: --seed must be an integer, got '1.5'\n", train("--seed", "1.5").err);
+        assertEquals("train: --momentum must be in [0, 1), got '1'\n", train("--momentum", "1").err);
+        assertEquals("train: --hidden must be a positive integer, got '-3'\n", train("--hidden", "64,-3").err);
+        assertEquals("train: --memory-budget must be a size such as 512M or 2G, got '0.1'\n", train("--memory-budget", "0.1").err);
+        assertEquals("train: --plot needs a value\n", train("--plot").err);
+        Run last = small("--steps", "1", "--batch", "128", "--batch=256");
+        assertEquals(0, last.status, last.err);
+        assertTrue(last.out.contains("SGD batch 256,"), "the last of a repeated option wins: " + last.out);
+    }
+
+    @Test
+    void theHelpListsEveryOption() {
+        Run help = train("-h");
+        assertEquals(0, help.status);
+        assertEquals("", help.err);
+        assertTrue(help.out.startsWith("usage: ./panagrad train [options]\n"), help.out);
+        for (String option : List.of("--batch N", "--micro-batch N", "--epochs N", "--steps N", "--lr X", "--momentum X", "--threads N", "--seed N",
+                "--memory-budget S", "--checkpoint FILE", "--resume FILE", "--plot FILE", "--data FILE", "--labels FILE", "--label-column N",
+                "--classes N", "--hidden A,B", "--samples N", "--no-progress", "--memory-report", "-h, --help")) {
+            assertTrue(help.out.contains("  " + option + " "), option + " in\n" + help.out);
+        }
+    }
+
+    @Test
     void oneClassIsRefused() {
         Run r = train("--classes", "1");
         assertEquals(2, r.status);
