@@ -12,8 +12,10 @@ import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryReport;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,14 +34,26 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 public final class TrainCommand {
     private final TrainOptions opt;
     private final PrintStream out, err;
+    private final boolean progressBar;
 
-    private TrainCommand(TrainOptions opt, PrintStream out, PrintStream err) {
+    private TrainCommand(TrainOptions opt, PrintStream out, PrintStream err, boolean progressBar) {
         this.opt = opt;
         this.out = out;
         this.err = err;
+        this.progressBar = progressBar;
     }
 
+    /** Runs the command; the progress bar goes to {@code err} only if that is this process's stderr and a terminal. */
     public static int main(String[] args, PrintStream out, PrintStream err) {
+        return main(args, out, err, err == System.err && stderrIsTerminal());
+    }
+
+    /**
+     * Runs the command with the progress bar on {@code err} if {@code errIsTerminal} (and not
+     * {@code --no-progress}); otherwise the per-epoch lines are all it prints while training, so a
+     * log gets no carriage returns or escape sequences.
+     */
+    public static int main(String[] args, PrintStream out, PrintStream err, boolean errIsTerminal) {
         TrainOptions opt;
         try {
             opt = TrainOptions.parse(args);
@@ -52,7 +66,7 @@ public final class TrainCommand {
             return 0;
         }
         try {
-            return new TrainCommand(opt, out, err).run();
+            return new TrainCommand(opt, out, err, errIsTerminal && opt.progress()).run();
         } catch (Dataset.DataException | IllegalArgumentException | IOException e) {
             err.println("train: " + e.getMessage());
             return 2;
@@ -231,8 +245,25 @@ public final class TrainCommand {
         throw new IllegalArgumentException("checkpoint " + opt.resume() + ": its metadata " + key + " = '" + v + "' is not a count of " + key + "s");
     }
 
+    /**
+     * Whether file descriptor 2 is a terminal: on Linux, where /proc/self/fd/2 points (a pseudo-terminal
+     * or a tty device); elsewhere, whether the JVM has an interactive console. A dumb terminal
+     * ({@code TERM=dumb}) counts as none: it cannot redraw a line.
+     */
+    static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) return false;
+        Path fd = Path.of("/proc/self/fd/2");
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            Console console = System.console();
+            return console != null && console.isTerminal();
+        }
+    }
+
     private ProgressBar progressBar(String task, int steps) {
-        if (!opt.progress()) return null;
+        if (!progressBar) return null;
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setUpdateIntervalMillis(250).continuousUpdate()
                 .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" steps", 1).build();
     }

@@ -131,6 +131,35 @@ class TrainCommandTest {
         assertTrue(help.out.contains("--micro-batch N"));
     }
 
+    /** A run with the progress bar left on; {@code terminal} says whether stderr is a terminal. */
+    private Run withProgress(Boolean terminal, String... args) {
+        List<String> all = new ArrayList<>(List.of("--plot", dir.resolve("plot.png").toString()));
+        all.addAll(List.of(SMALL));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(o, true, StandardCharsets.UTF_8), err = new PrintStream(e, true, StandardCharsets.UTF_8);
+        int status = terminal == null ? TrainCommand.main(all.toArray(String[]::new), out, err)
+                : TrainCommand.main(all.toArray(String[]::new), out, err, terminal);
+        return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void withoutATerminalThereIsNoProgressBarOnlyPlainEpochLines() {
+        Run log = withProgress(null, "--epochs", "2");   // stderr here is a buffer, as in a log file or a CI job
+        assertEquals(0, log.status, log.err);
+        assertEquals(2, log.epochs().size(), log.out);
+        for (String text : List.of(log.out, log.err)) {
+            assertFalse(text.contains("\r"), "a carriage return in " + text);
+            assertFalse(text.contains("\u001b"), "an escape sequence in " + text);
+        }
+        assertEquals("", log.err);
+        // the same run on a terminal draws the bar: the detection is what keeps it out of logs
+        Run tty = withProgress(true, "--epochs", "2");
+        assertEquals(0, tty.status, tty.err);
+        assertTrue(tty.err.contains("\r") && tty.err.contains("epoch 1/2"), tty.err);
+        assertEquals(log.epochs(), tty.epochs());
+    }
+
     @Test
     void misspeltOptionsGetASuggestionAndEveryValueIsTyped() {
         Run bach = train("--bach", "4096");
