@@ -17,9 +17,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -157,7 +155,7 @@ public final class TrainCommand {
                 + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
         out.println("data    " + description);
 
-        List<Double> lossX = new ArrayList<>(), lossY = new ArrayList<>(), accX = new ArrayList<>(), accY = new ArrayList<>();
+        TrainingChart chart = new TrainingChart(firstEpoch);
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
             long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(trainRows.length);
             for (int i = 0; i < order.length; i++) order[i] = trainRows[(int) order[i]];
@@ -175,8 +173,7 @@ public final class TrainCommand {
                     lossSum += r.loss();
                     correct += r.correct();
                     step++;
-                    lossX.add(epoch - 1 + (i + 1.0) / steps);
-                    lossY.add(r.loss());
+                    chart.step(epoch - 1 + (i + 1.0) / stepsPerEpoch, r.loss());
                     if (bar != null) {
                         bar.step();
                         bar.setExtraMessage(" loss " + Py.fixed(r.loss(), 4));
@@ -191,8 +188,7 @@ public final class TrainCommand {
                 Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), 1024);
                 double acc = 100.0 * ev.correct() / held.size();
                 line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
-                accX.add((double) epoch);
-                accY.add(acc / 100);
+                chart.heldOut(epoch - 1 + (double) steps / stepsPerEpoch, ev.loss(), acc);
             }
             line.append(String.format(Locale.ROOT, "  %,.0f samples/s  peak native %s", samples / seconds, MemoryStats.formatBytes(pool.stats().peakBytesInUse())));
             out.println(line);
@@ -208,11 +204,8 @@ public final class TrainCommand {
                 out.println("checkpoint written to " + opt.checkpoint());
             }
         }
-        if (!lossY.isEmpty() && opt.plot() != null) {
-            List<Charts.Series> series = new ArrayList<>();
-            series.add(new Charts.Series("training loss (per step)", toArray(lossX), toArray(lossY)));
-            if (!accY.isEmpty()) series.add(new Charts.Series("held-out accuracy (per epoch)", toArray(accX), toArray(accY)));
-            Charts.linePng(opt.plot(), "Training " + t.architecture(), "epoch", "loss / accuracy", series.toArray(Charts.Series[]::new));
+        if (!chart.isEmpty() && opt.plot() != null) {
+            Charts.png(opt.plot(), chart.figure("Training " + t.architecture()));
             out.println("plot written to " + opt.plot().toAbsolutePath());
         }
         if (opt.memoryReport()) out.print(MemoryReport.of(pool));
@@ -266,9 +259,5 @@ public final class TrainCommand {
         if (!progressBar) return null;
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setUpdateIntervalMillis(250).continuousUpdate()
                 .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" steps", 1).build();
-    }
-
-    private static double[] toArray(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.MemoryScope;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,7 +57,9 @@ class TrainCommandTest {
         double testAcc = Double.parseDouble(a.epochs().get(2).split("test acc ")[1].replace("%", ""));
         assertTrue(lastLoss < firstLoss * 0.7, "loss " + firstLoss + " -> " + lastLoss);
         assertTrue(testAcc > 50, "held-out accuracy " + testAcc + "% (chance is 10%)");
-        assertTrue(Files.size(dir.resolve("plot.png")) > 1000);
+        BufferedImage plot = ImageIO.read(dir.resolve("plot.png").toFile());
+        assertEquals(800, plot.getWidth());
+        assertEquals(500, plot.getHeight());
         assertEquals(a.epochs(), small("--epochs", "3").epochs(), "same seed, same numbers");
         assertNotEquals(a.epochs(), small("--epochs", "3", "--seed", "1").epochs());
     }
