@@ -151,9 +151,22 @@ public final class TrainCommand {
                 return 0;
             }
         }
+        int micro = opt.microBatch();
+        String memory = null;
+        if (opt.memoryBudget() > 0) {
+            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch())) {
+                micro = fitBudget(planner);
+                long peak = planner.peak(micro);
+                memory = (opt.microBatchGiven() ? "micro-batch " + micro + " fits" : micro == opt.batch() ? "the whole batch fits"
+                        : "micro-batch " + micro + ", the largest that fits")
+                        + " --memory-budget " + MemoryStats.formatBytes(opt.memoryBudget()) + ": a step peaks at " + MemoryStats.formatBytes(peak)
+                        + " (" + planner.measured() + ")";
+            }
+        }
         out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
-                + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
+                + opt.describe(micro) + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
         out.println("data    " + description);
+        if (memory != null) out.println("memory  " + memory);
 
         TrainingChart chart = new TrainingChart(firstEpoch);
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
@@ -166,7 +179,7 @@ public final class TrainCommand {
             long t0 = System.nanoTime();
             try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
                 for (int i = 0; i < steps; i++) {
-                    Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), opt.microBatch());
+                    Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), micro);
                     if (!Double.isFinite(r.loss())) {
                         throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
                     }
@@ -185,7 +198,7 @@ public final class TrainCommand {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, epochs,
                     lossSum / steps, 100.0 * correct / samples));
             if (held != null) {
-                Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), 1024);
+                Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), MicroBatchPlanner.evaluationRows(micro));
                 double acc = 100.0 * ev.correct() / held.size();
                 line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
                 chart.heldOut(epoch - 1 + (double) steps / stepsPerEpoch, ev.loss(), acc);
@@ -210,6 +223,36 @@ public final class TrainCommand {
         }
         if (opt.memoryReport()) out.print(MemoryReport.of(pool));
         return 0;
+    }
+
+    /**
+     * The micro-batch to train with under --memory-budget: the one asked for if its measured step
+     * fits, else the largest that fits; a budget that nothing fits, or that the micro-batch asked for
+     * does not, is an error saying what would fit.
+     */
+    private int fitBudget(MicroBatchPlanner planner) {
+        long budget = opt.memoryBudget();
+        if (opt.microBatchGiven() && planner.peak(opt.microBatch()) <= budget) return opt.microBatch();
+        String over = " over the budget of " + MemoryStats.formatBytes(budget) + " (" + planner.measured() + ")";
+        MicroBatchPlanner.Plan largest = planner.largest(budget);
+        if (largest.micro() == 0) {
+            throw new IllegalArgumentException("the memory budget is too small: not even a micro-batch of 1 fits: its step peaks at "
+                    + MemoryStats.formatBytes(largest.peakBytes()) + "," + over + "; raise --memory-budget to at least " + sizeAtLeast(largest.peakBytes()));
+        }
+        if (!opt.microBatchGiven()) return largest.micro();
+        int divisor = planner.largestDivisor(budget);
+        throw new IllegalArgumentException("the memory budget is too small for --micro-batch " + opt.microBatch() + ": its step peaks at "
+                + MemoryStats.formatBytes(planner.peak(opt.microBatch())) + "," + over + "; --micro-batch " + divisor + " fits"
+                + (largest.micro() > divisor ? " (without --micro-batch: " + largest.micro() + ", the largest that fits)" : ""));
+    }
+
+    /** A --memory-budget value of at least {@code bytes}, rounded up: "22.7M", "620.6K", "900". */
+    static String sizeAtLeast(long bytes) {
+        if (bytes < 1024) return Long.toString(bytes);
+        String units = "KMGTPE";
+        int u = Math.min(units.length() - 1, (63 - Long.numberOfLeadingZeros(bytes)) / 10 - 1);
+        double tenths = Math.ceil(bytes * 10.0 / (1L << (10 * (u + 1))));
+        return String.format(Locale.ROOT, "%.1f%c", tenths / 10, units.charAt(u));
     }
 
     /** What to say when a resumed checkpoint has already done all this run asks for. */

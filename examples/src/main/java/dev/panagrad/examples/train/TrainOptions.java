@@ -32,7 +32,7 @@ public final class TrainOptions {
 
     @Option(names = "--micro-batch", paramLabel = "N", converter = PositiveInt.class, order = 2,
             description = "split each batch into micro-batches of N and accumulate gradients (N must divide the batch;"
-                    + " default: the batch, or with --memory-budget the largest that fits)")
+                    + " default: the batch, or with --memory-budget the largest that fits, the batch split evenly)")
     private int microBatch;
 
     @Option(names = "--epochs", paramLabel = "N", converter = PositiveInt.class, order = 3,
@@ -60,8 +60,8 @@ public final class TrainOptions {
     private long seed;
 
     @Option(names = "--memory-budget", paramLabel = "S", converter = Bytes.class, order = 9,
-            description = "fail, naming the holders, if training needs more native memory than S (bytes, or with K/M/G"
-                    + " suffix: 512M); the dataset is not counted")
+            description = "the most native memory training may use (bytes, or with K/M/G suffix: 512M; the dataset is not"
+                    + " counted); without --micro-batch, the largest micro-batch that fits is measured and used")
     private long memoryBudget;
 
     @Option(names = "--checkpoint", paramLabel = "FILE", order = 10,
@@ -221,10 +221,15 @@ public final class TrainOptions {
         return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** "batch 4096 (4 x 1024), lr 0.05, momentum 0.9, seed 0, hidden [1024, 1024]" when training in micro-batches of {@code micro}. */
+    public String describe(int micro) {
+        return "batch " + batch + (micro != batch ? " (" + MicroBatchPlanner.split(batch, micro) + ")" : "") + ", lr " + lr + ", momentum "
+                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden.sizes());
+    }
+
     @Override
     public String toString() {
-        return "batch " + batch + (microBatch() != batch ? " (" + batch / microBatch() + " x " + microBatch() + ")" : "") + ", lr " + lr + ", momentum "
-                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden.sizes());
+        return describe(microBatch());
     }
 
     // ------------------------------------------------------------------ typed values
