@@ -73,7 +73,7 @@ public record Dataset(Tensor features, Tensor labels, String description) {
         Tensor mode = g.randint(0, 2 * classes, samples);                 // which blob: class = mode % classes
         Tensor labels = Tensor.fromArray(remainder(mode.toLongArray(), classes), samples);
         Tensor x = g.randn(DType.F32, samples, features).add(centres.indexSelect(0, mode));
-        return new Dataset(x, labels, "synthetic: " + samples + " samples, " + features + " features, " + classes + " classes, seed " + seed);
+        return new Dataset(x, labels, "synthetic (" + features + " features, " + classes + " classes, seed " + seed + ")");
     }
 
     private static long[] remainder(long[] v, int m) {

@@ -12,12 +12,12 @@ import dev.panagrad.memory.MemoryBudgetExceededException;
 import dev.panagrad.memory.MemoryReport;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.MemoryStats;
+import java.io.Console;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -32,14 +32,26 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 public final class TrainCommand {
     private final TrainOptions opt;
     private final PrintStream out, err;
+    private final boolean progressBar;
 
-    private TrainCommand(TrainOptions opt, PrintStream out, PrintStream err) {
+    private TrainCommand(TrainOptions opt, PrintStream out, PrintStream err, boolean progressBar) {
         this.opt = opt;
         this.out = out;
         this.err = err;
+        this.progressBar = progressBar;
     }
 
+    /** Runs the command; the progress bar goes to {@code err} only if that is this process's stderr and a terminal. */
     public static int main(String[] args, PrintStream out, PrintStream err) {
+        return main(args, out, err, err == System.err && stderrIsTerminal());
+    }
+
+    /**
+     * Runs the command with the progress bar on {@code err} if {@code errIsTerminal} (and not
+     * {@code --no-progress}); otherwise the per-epoch lines are all it prints while training, so a
+     * log gets no carriage returns or escape sequences.
+     */
+    public static int main(String[] args, PrintStream out, PrintStream err, boolean errIsTerminal) {
         TrainOptions opt;
         try {
             opt = TrainOptions.parse(args);
@@ -48,11 +60,11 @@ public final class TrainCommand {
             return 2;
         }
         if (opt == null) {
-            out.print(TrainOptions.HELP);
+            out.print(TrainOptions.help());
             return 0;
         }
         try {
-            return new TrainCommand(opt, out, err).run();
+            return new TrainCommand(opt, out, err, errIsTerminal && opt.progress()).run();
         } catch (Dataset.DataException | IllegalArgumentException | IOException e) {
             err.println("train: " + e.getMessage());
             return 2;
@@ -78,10 +90,10 @@ public final class TrainCommand {
             if (split.trainRows().length < opt.batch()) {
                 throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + split.trainRows().length + " training samples");
             }
-            String description = all.description() + ", training rows";
-            String heldNote = held == null ? "" : "; " + held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : "");
+            String description = all.description() + ": " + split.trainRows().length + " training rows, "
+                    + (held == null ? "none held out" : held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : ""));
             try (var training = MemoryScope.open("training", pool)) {
-                return train(all, split.trainRows(), description, heldNote, held, pool);
+                return train(all, split.trainRows(), description, held, pool);
             }
         }
     }
@@ -119,7 +131,7 @@ public final class TrainCommand {
         return Dataset.csv(opt.data(), opt.labelColumn(), opt.classes());
     }
 
-    private int train(Dataset all, long[] trainRows, String description, String heldNote, Dataset held, BufferPool pool) throws IOException {
+    private int train(Dataset all, long[] trainRows, String description, Dataset held, BufferPool pool) throws IOException {
         Trainer t = new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
         int stepsPerEpoch = trainRows.length / opt.batch();
         long maxSteps = opt.steps() > 0 ? opt.steps() : (long) opt.epochs() * stepsPerEpoch;
@@ -139,11 +151,24 @@ public final class TrainCommand {
                 return 0;
             }
         }
+        int micro = opt.microBatch();
+        String memory = null;
+        if (opt.memoryBudget() > 0) {
+            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch())) {
+                micro = fitBudget(planner);
+                long peak = planner.peak(micro);
+                memory = (opt.microBatchGiven() ? "micro-batch " + micro + " fits" : micro == opt.batch() ? "the whole batch fits"
+                        : "micro-batch " + micro + ", the largest that fits")
+                        + " --memory-budget " + MemoryStats.formatBytes(opt.memoryBudget()) + ": a step peaks at " + MemoryStats.formatBytes(peak)
+                        + " (" + planner.measured() + ")";
+            }
+        }
         out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
-                + opt + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
-        out.println("data    " + description + heldNote);
+                + opt.describe(micro) + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
+        out.println("data    " + description);
+        if (memory != null) out.println("memory  " + memory);
 
-        List<Double> lossX = new ArrayList<>(), lossY = new ArrayList<>(), accX = new ArrayList<>(), accY = new ArrayList<>();
+        TrainingChart chart = new TrainingChart(firstEpoch);
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
             long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(trainRows.length);
             for (int i = 0; i < order.length; i++) order[i] = trainRows[(int) order[i]];
@@ -154,15 +179,14 @@ public final class TrainCommand {
             long t0 = System.nanoTime();
             try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
                 for (int i = 0; i < steps; i++) {
-                    Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), opt.microBatch());
+                    Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), micro);
                     if (!Double.isFinite(r.loss())) {
                         throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
                     }
                     lossSum += r.loss();
                     correct += r.correct();
                     step++;
-                    lossX.add(epoch - 1 + (i + 1.0) / steps);
-                    lossY.add(r.loss());
+                    chart.step(epoch - 1 + (i + 1.0) / stepsPerEpoch, r.loss());
                     if (bar != null) {
                         bar.step();
                         bar.setExtraMessage(" loss " + Py.fixed(r.loss(), 4));
@@ -174,11 +198,10 @@ public final class TrainCommand {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, epochs,
                     lossSum / steps, 100.0 * correct / samples));
             if (held != null) {
-                Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), 1024);
+                Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), MicroBatchPlanner.evaluationRows(micro));
                 double acc = 100.0 * ev.correct() / held.size();
                 line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
-                accX.add((double) epoch);
-                accY.add(acc / 100);
+                chart.heldOut(epoch - 1 + (double) steps / stepsPerEpoch, ev.loss(), acc);
             }
             line.append(String.format(Locale.ROOT, "  %,.0f samples/s  peak native %s", samples / seconds, MemoryStats.formatBytes(pool.stats().peakBytesInUse())));
             out.println(line);
@@ -194,15 +217,42 @@ public final class TrainCommand {
                 out.println("checkpoint written to " + opt.checkpoint());
             }
         }
-        if (!lossY.isEmpty() && opt.plot() != null) {
-            List<Charts.Series> series = new ArrayList<>();
-            series.add(new Charts.Series("training loss (per step)", toArray(lossX), toArray(lossY)));
-            if (!accY.isEmpty()) series.add(new Charts.Series("held-out accuracy (per epoch)", toArray(accX), toArray(accY)));
-            Charts.linePng(opt.plot(), "Training " + t.architecture(), "epoch", "loss / accuracy", series.toArray(Charts.Series[]::new));
+        if (!chart.isEmpty() && opt.plot() != null) {
+            Charts.png(opt.plot(), chart.figure("Training " + t.architecture()));
             out.println("plot written to " + opt.plot().toAbsolutePath());
         }
         if (opt.memoryReport()) out.print(MemoryReport.of(pool));
         return 0;
+    }
+
+    /**
+     * The micro-batch to train with under --memory-budget: the one asked for if its measured step
+     * fits, else the largest that fits; a budget that nothing fits, or that the micro-batch asked for
+     * does not, is an error saying what would fit.
+     */
+    private int fitBudget(MicroBatchPlanner planner) {
+        long budget = opt.memoryBudget();
+        if (opt.microBatchGiven() && planner.peak(opt.microBatch()) <= budget) return opt.microBatch();
+        String over = " over the budget of " + MemoryStats.formatBytes(budget) + " (" + planner.measured() + ")";
+        MicroBatchPlanner.Plan largest = planner.largest(budget);
+        if (largest.micro() == 0) {
+            throw new IllegalArgumentException("the memory budget is too small: not even a micro-batch of 1 fits: its step peaks at "
+                    + MemoryStats.formatBytes(largest.peakBytes()) + "," + over + "; raise --memory-budget to at least " + sizeAtLeast(largest.peakBytes()));
+        }
+        if (!opt.microBatchGiven()) return largest.micro();
+        int divisor = planner.largestDivisor(budget);
+        throw new IllegalArgumentException("the memory budget is too small for --micro-batch " + opt.microBatch() + ": its step peaks at "
+                + MemoryStats.formatBytes(planner.peak(opt.microBatch())) + "," + over + "; --micro-batch " + divisor + " fits"
+                + (largest.micro() > divisor ? " (without --micro-batch: " + largest.micro() + ", the largest that fits)" : ""));
+    }
+
+    /** A --memory-budget value of at least {@code bytes}, rounded up: "22.7M", "620.6K", "900". */
+    static String sizeAtLeast(long bytes) {
+        if (bytes < 1024) return Long.toString(bytes);
+        String units = "KMGTPE";
+        int u = Math.min(units.length() - 1, (63 - Long.numberOfLeadingZeros(bytes)) / 10 - 1);
+        double tenths = Math.ceil(bytes * 10.0 / (1L << (10 * (u + 1))));
+        return String.format(Locale.ROOT, "%.1f%c", tenths / 10, units.charAt(u));
     }
 
     /** What to say when a resumed checkpoint has already done all this run asks for. */
@@ -231,13 +281,26 @@ public final class TrainCommand {
         throw new IllegalArgumentException("checkpoint " + opt.resume() + ": its metadata " + key + " = '" + v + "' is not a count of " + key + "s");
     }
 
-    private ProgressBar progressBar(String task, int steps) {
-        if (!opt.progress()) return null;
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setUpdateIntervalMillis(250).continuousUpdate()
-                .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" steps", 1).build();
+    /**
+     * Whether file descriptor 2 is a terminal: on Linux, where /proc/self/fd/2 points (a pseudo-terminal
+     * or a tty device); elsewhere, whether the JVM has an interactive console. A dumb terminal
+     * ({@code TERM=dumb}) counts as none: it cannot redraw a line.
+     */
+    static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM"))) return false;
+        Path fd = Path.of("/proc/self/fd/2");
+        try {
+            String target = Files.readSymbolicLink(fd).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            Console console = System.console();
+            return console != null && console.isTerminal();
+        }
     }
 
-    private static double[] toArray(List<Double> v) {
-        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    private ProgressBar progressBar(String task, int steps) {
+        if (!progressBar) return null;
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(steps).setUpdateIntervalMillis(250).continuousUpdate()
+                .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" steps", 1).build();
     }
 }

@@ -5,191 +5,326 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** {@code ./panagrad train} options; {@link #parse} rejects anything malformed with a message that names it. */
-public record TrainOptions(
-        int batch, int microBatch, int epochs, long steps, double lr, double momentum, int threads, long seed,
-        long memoryBudget, Path checkpoint, Path resume, Path plot, Path data, Path labels, int labelColumn,
-        int classes, int[] hidden, int samples, boolean progress, boolean memoryReport) {
+/**
+ * {@code ./panagrad train} options, parsed by picocli (help, typed values, suggestions for misspelt
+ * options). {@link #parse} rejects anything malformed with one line that names the option and the value.
+ */
+@Command(name = "./panagrad train", sortOptions = false, usageHelpWidth = 100,
+        synopsisHeading = "usage: ", customSynopsis = "./panagrad train [options]",
+        description = {"", "Trains an MLP (input-1024-1024-10, ReLU, cross-entropy, SGD with momentum) on the CPU.",
+                "Without --data it uses a built-in deterministic synthetic set (784 features, 10 classes).", ""},
+        footer = {"", "Relative paths are relative to the directory you run the command in. --checkpoint and",
+                "--plot are checked before training: their directory is made if missing."})
+public final class TrainOptions {
+    @Option(names = "--batch", paramLabel = "N", converter = PositiveInt.class, order = 1,
+            description = "samples per optimizer step (default 1024)")
+    private int batch = 1024;
 
-    public static final String HELP = """
-            usage: ./panagrad train [options]
+    @Option(names = "--micro-batch", paramLabel = "N", converter = PositiveInt.class, order = 2,
+            description = "split each batch into micro-batches of N and accumulate gradients (N must divide the batch;"
+                    + " default: the batch, or with --memory-budget the largest that fits, the batch split evenly)")
+    private int microBatch;
 
-            Trains an MLP (input-1024-1024-10, ReLU, cross-entropy, SGD with momentum) on the CPU.
-            Without --data it uses a built-in deterministic synthetic set (784 features, 10 classes).
+    @Option(names = "--epochs", paramLabel = "N", converter = PositiveInt.class, order = 3,
+            description = "passes over the training data (default 3)")
+    private int epochs = 3;
 
-              --batch N           samples per optimizer step (default 1024)
-              --micro-batch N     split each batch into micro-batches of N and accumulate gradients
-                                  (default: the batch; N must divide the batch)
-              --epochs N          passes over the training data (default 3)
-              --steps N           stop after N optimizer steps instead (overrides --epochs)
-              --lr X              learning rate (default 0.05)
-              --momentum X        SGD momentum (default 0.9)
-              --threads N         OpenBLAS threads (default: OpenBLAS's own choice)
-              --seed N            seed for the data, the initial weights and the shuffling (default 0)
-              --memory-budget S   fail, naming the holders, if training needs more native memory
-                                  than S (bytes, or with K/M/G suffix: 512M); the dataset is not counted
-              --checkpoint FILE   save model and optimizer state (safetensors) after every epoch
-              --resume FILE       continue from a checkpoint written by --checkpoint
-              --plot FILE         where the loss and accuracy chart goes (default out/train.png)
-              --data FILE         a CSV file (one sample per row, numeric; see --label-column),
-                                  or an IDX images file (MNIST format, may be gzipped) with --labels;
-                                  1/8 of the rows, drawn at random with --seed, are held out
-              --labels FILE       the IDX labels file that goes with --data
-              --label-column N    the CSV column that holds the label (default 0; -1 = last)
-              --classes N         number of classes (default 10); a label outside [0, N) is an error
-              --hidden A,B        hidden layer sizes (default 1024,1024)
-              --samples N         synthetic training samples (default 32768; 1/8 more are held out)
-              --no-progress       no progress bar
-              --memory-report     print the pool's memory report at the end
-              -h, --help          this text
+    @Option(names = "--steps", paramLabel = "N", converter = PositiveInt.class, order = 4,
+            description = "stop after N optimizer steps instead (overrides --epochs)")
+    private int steps;
 
-            Relative paths are relative to the directory you run the command in. --checkpoint and
-            --plot are checked before training: their directory is made if missing.
-            """;
+    @Option(names = "--lr", paramLabel = "X", converter = PositiveNumber.class, order = 5,
+            description = "learning rate (default 0.05)")
+    private double lr = 0.05;
 
-    private static final java.util.Set<String> VALUE_OPTIONS = java.util.Set.of("--batch", "--micro-batch", "--epochs", "--steps", "--lr",
-            "--momentum", "--threads", "--seed", "--memory-budget", "--checkpoint", "--resume", "--plot", "--data", "--labels", "--label-column",
-            "--classes", "--hidden", "--samples");
+    @Option(names = "--momentum", paramLabel = "X", converter = Fraction.class, order = 6,
+            description = "SGD momentum (default 0.9)")
+    private double momentum = 0.9;
 
-    public static TrainOptions defaults() {
-        return new TrainOptions(1024, 0, 3, 0, 0.05, 0.9, 0, 0, 0, null, null, Path.of("out", "train.png"), null, null, 0, 10,
-                new int[] {1024, 1024}, 32768, true, false);
+    @Option(names = "--threads", paramLabel = "N", converter = PositiveInt.class, order = 7,
+            description = "OpenBLAS threads (default: OpenBLAS's own choice)")
+    private int threads;
+
+    @Option(names = "--seed", paramLabel = "N", converter = WholeNumber.class, order = 8,
+            description = "seed for the data, the initial weights and the shuffling (default 0)")
+    private long seed;
+
+    @Option(names = "--memory-budget", paramLabel = "S", converter = Bytes.class, order = 9,
+            description = "the most native memory training may use (bytes, or with K/M/G suffix: 512M; the dataset is not"
+                    + " counted); without --micro-batch, the largest micro-batch that fits is measured and used")
+    private long memoryBudget;
+
+    @Option(names = "--checkpoint", paramLabel = "FILE", order = 10,
+            description = "save model and optimizer state (safetensors) after every epoch")
+    private Path checkpoint;
+
+    @Option(names = "--resume", paramLabel = "FILE", order = 11,
+            description = "continue from a checkpoint written by --checkpoint")
+    private Path resume;
+
+    @Option(names = "--plot", paramLabel = "FILE", order = 12,
+            description = "where the loss and accuracy chart goes (default out/train.png)")
+    private Path plot = Path.of("out", "train.png");
+
+    @Option(names = "--data", paramLabel = "FILE", order = 13,
+            description = "a CSV file (one sample per row, numeric; see --label-column), or an IDX images file (MNIST"
+                    + " format, may be gzipped) with --labels; 1/8 of the rows, drawn at random with --seed, are held out")
+    private Path data;
+
+    @Option(names = "--labels", paramLabel = "FILE", order = 14,
+            description = "the IDX labels file that goes with --data")
+    private Path labels;
+
+    @Option(names = "--label-column", paramLabel = "N", converter = WholeInt.class, order = 15,
+            description = "the CSV column that holds the label (default 0; -1 = last)")
+    private int labelColumn;
+
+    @Option(names = "--classes", paramLabel = "N", converter = PositiveInt.class, order = 16,
+            description = "number of classes, at least 2 (default 10); a label outside [0, N) is an error")
+    private int classes = 10;
+
+    @Option(names = "--hidden", paramLabel = "A,B", converter = Sizes.Converter.class, order = 17,
+            description = "hidden layer sizes (default 1024,1024)")
+    private Sizes hidden = new Sizes(1024, 1024);
+
+    @Option(names = "--samples", paramLabel = "N", converter = PositiveInt.class, order = 18,
+            description = "synthetic training samples (default 32768; 1/8 more are held out)")
+    private int samples = 32768;
+
+    @Option(names = "--no-progress", order = 19,
+            description = "no progress bar (there is none when stderr is not a terminal)")
+    private boolean noProgress;
+
+    @Option(names = "--memory-report", order = 20, description = "print the pool's memory report at the end")
+    private boolean memoryReport;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, order = 21, description = "this text")
+    private boolean help;
+
+    private TrainOptions() {}
+
+    public static TrainOptions defaults() { return new TrainOptions(); }
+
+    /** The help text, generated from the options above. */
+    public static String help() {
+        CommandLine cl = command(new TrainOptions());
+        cl.setSeparator(" ");   // shown as "--batch N"; parsing takes "--batch N" and "--batch=N"
+        return cl.getUsageMessage(CommandLine.Help.Ansi.OFF);
     }
 
     /** Returns null when {@code args} asks for help. */
     public static TrainOptions parse(String[] args) {
-        TrainOptions o = defaults();
-        int batch = o.batch, micro = o.microBatch, epochs = o.epochs, threads = o.threads, labelColumn = o.labelColumn, classes = o.classes, samples = o.samples;
-        long steps = o.steps, seed = o.seed, budget = o.memoryBudget;
-        double lr = o.lr, momentum = o.momentum;
-        Path checkpoint = null, resume = null, plot = o.plot, data = null, labels = null;
-        int[] hidden = o.hidden;
-        boolean progress = true, report = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String v = null;
-            if (a.startsWith("--") && a.contains("=")) {
-                v = a.substring(a.indexOf('=') + 1);
-                a = a.substring(0, a.indexOf('='));
-            }
-            switch (a) {
-                case "-h", "--help" -> { return null; }
-                case "--no-progress" -> progress = false;
-                case "--memory-report" -> report = true;
-                default -> {
-                    if (!VALUE_OPTIONS.contains(a)) throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-                    if (v == null) {
-                        if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
-                        v = args[++i];
-                    }
-                    switch (a) {
-                        case "--batch" -> batch = positiveInt(a, v);
-                        case "--micro-batch" -> micro = positiveInt(a, v);
-                        case "--epochs" -> epochs = positiveInt(a, v);
-                        case "--steps" -> steps = positiveInt(a, v);
-                        case "--lr" -> lr = positiveDouble(a, v);
-                        case "--momentum" -> momentum = fraction(a, v);
-                        case "--threads" -> threads = positiveInt(a, v);
-                        case "--seed" -> seed = parseLong(a, v);
-                        case "--memory-budget" -> budget = parseBytes(a, v);
-                        case "--checkpoint" -> checkpoint = Path.of(v);
-                        case "--resume" -> resume = Path.of(v);
-                        case "--plot" -> plot = Path.of(v);
-                        case "--data" -> data = Path.of(v);
-                        case "--labels" -> labels = Path.of(v);
-                        case "--label-column" -> labelColumn = (int) parseLong(a, v);
-                        case "--classes" -> classes = positiveInt(a, v);
-                        case "--hidden" -> hidden = parseSizes(a, v);
-                        case "--samples" -> samples = positiveInt(a, v);
-                        default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-                    }
-                }
-            }
+        TrainOptions o = new TrainOptions();
+        CommandLine cl = command(o);
+        try {
+            cl.parseArgs(args);
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(message(e));
         }
-        if (micro == 0) micro = batch;
-        if (micro > batch || batch % micro != 0) {
-            throw new IllegalArgumentException("--micro-batch " + micro + " must divide --batch " + batch + " (e.g. --batch 4096 --micro-batch 1024)");
-        }
-        if (labels != null && data == null) throw new IllegalArgumentException("--labels needs --data (the IDX images file)");
-        return new TrainOptions(batch, micro, epochs, steps, lr, momentum, threads, seed, budget, checkpoint, resume, plot, data, labels,
-                labelColumn, classes, hidden, samples, progress, report);
+        if (cl.isUsageHelpRequested()) return null;
+        o.check();
+        return o;
     }
+
+    private static CommandLine command(TrainOptions o) {
+        return new CommandLine(o).setOverwrittenOptionsAllowed(true)   // the last of a repeated option wins
+                .setUnmatchedOptionsArePositionalParams(false);
+    }
+
+    /** Picocli's error, said the way the rest of the command says errors: the option first. */
+    private static String message(ParameterException e) {
+        if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+            String arg = u.getUnmatched().getFirst();
+            if (!u.isUnknownOption()) return "unexpected argument '" + arg + "' (options start with --; see --help)";
+            List<String> near = u.getSuggestions();
+            return "unknown option '" + arg.replaceFirst("=.*", "") + "'" + (near.isEmpty() ? "" : "; did you mean " + String.join(" or ", near) + "?")
+                    + " (see --help)";
+        }
+        if (e instanceof MissingParameterException m && !m.getMissing().isEmpty() && m.getMissing().getFirst() instanceof OptionSpec opt) {
+            return opt.longestName() + " needs a value";
+        }
+        if (e.getArgSpec() instanceof OptionSpec opt) {
+            if (e.getCause() instanceof TypeConversionException t) return opt.longestName() + " " + t.getMessage();
+            if (e.getMessage().startsWith("Expected parameter for option")) return opt.longestName() + " needs a value";
+        }
+        return e.getMessage();
+    }
+
+    /** What no single option can check. */
+    private void check() {
+        if (microBatch > batch || (microBatch > 0 && batch % microBatch != 0)) {
+            throw new IllegalArgumentException("--micro-batch " + microBatch + " must divide --batch " + batch + " (e.g. --batch 4096 --micro-batch 1024)");
+        }
+        if (classes < 2) throw new IllegalArgumentException("--classes must be at least 2 (a classifier needs at least 2 classes), got '" + classes + "'");
+        if (labels != null && data == null) throw new IllegalArgumentException("--labels needs --data (the IDX images file)");
+    }
+
+    public int batch() { return batch; }
+
+    /** The micro-batch asked for with --micro-batch, else the batch. */
+    public int microBatch() { return microBatch > 0 ? microBatch : batch; }
+
+    /** Whether --micro-batch was given (without it and with --memory-budget, the command picks one). */
+    public boolean microBatchGiven() { return microBatch > 0; }
+
+    public int epochs() { return epochs; }
+
+    public long steps() { return steps; }
+
+    public double lr() { return lr; }
+
+    public double momentum() { return momentum; }
+
+    public int threads() { return threads; }
+
+    public long seed() { return seed; }
+
+    public long memoryBudget() { return memoryBudget; }
+
+    public Path checkpoint() { return checkpoint; }
+
+    public Path resume() { return resume; }
+
+    public Path plot() { return plot; }
+
+    public Path data() { return data; }
+
+    public Path labels() { return labels; }
+
+    public int labelColumn() { return labelColumn; }
+
+    public int classes() { return classes; }
+
+    public int[] hidden() { return hidden.sizes().clone(); }
+
+    public int samples() { return samples; }
+
+    public boolean progress() { return !noProgress; }
+
+    public boolean memoryReport() { return memoryReport; }
 
     public int[] layerSizes(int inputs) {
         List<Integer> s = new ArrayList<>();
         s.add(inputs);
-        for (int h : hidden) s.add(h);
+        for (int h : hidden.sizes()) s.add(h);
         s.add(classes);
         return s.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** "batch 4096 (4 x 1024), lr 0.05, momentum 0.9, seed 0, hidden [1024, 1024]" when training in micro-batches of {@code micro}. */
+    public String describe(int micro) {
+        return "batch " + batch + (micro != batch ? " (" + MicroBatchPlanner.split(batch, micro) + ")" : "") + ", lr " + lr + ", momentum "
+                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden.sizes());
+    }
+
     @Override
     public String toString() {
-        return "batch " + batch + (microBatch != batch ? " (" + batch / microBatch + " x " + microBatch + ")" : "") + ", lr " + lr + ", momentum "
-                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden);
+        return describe(microBatch());
     }
 
-    private static int positiveInt(String opt, String v) {
-        long n = parseLong(opt, v);
-        if (n <= 0 || n > Integer.MAX_VALUE) throw new IllegalArgumentException(opt + " must be a positive integer, got '" + v + "'");
-        return (int) n;
-    }
+    // ------------------------------------------------------------------ typed values
+    // Each converter's message follows the option's name: "--batch must be a positive integer, got '0'".
 
-    private static long parseLong(String opt, String v) {
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be an integer, got '" + v + "'");
+    static final class WholeNumber implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String v) {
+            try {
+                return Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("must be an integer, got '" + v + "'");
+            }
         }
     }
 
-    private static double positiveDouble(String opt, String v) {
-        double d = parseDouble(opt, v);
-        if (!(d > 0) || Double.isInfinite(d)) throw new IllegalArgumentException(opt + " must be a positive number, got '" + v + "'");
-        return d;
+    static final class WholeInt implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String v) {
+            long n = new WholeNumber().convert(v);
+            if (n != (int) n) throw new TypeConversionException("must be an integer between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE + ", got '" + v + "'");
+            return (int) n;
+        }
     }
 
-    private static double fraction(String opt, String v) {
-        double d = parseDouble(opt, v);
-        if (!(d >= 0 && d < 1)) throw new IllegalArgumentException(opt + " must be in [0, 1), got '" + v + "'");
-        return d;
+    static final class PositiveInt implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String v) {
+            long n = new WholeNumber().convert(v);
+            if (n <= 0 || n > Integer.MAX_VALUE) throw new TypeConversionException("must be a positive integer, got '" + v + "'");
+            return (int) n;
+        }
     }
 
-    private static double parseDouble(String opt, String v) {
+    private static double number(String v) {
         try {
             return Double.parseDouble(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a number, got '" + v + "'");
+            throw new TypeConversionException("must be a number, got '" + v + "'");
         }
     }
 
-    static int[] parseSizes(String opt, String v) {
-        String[] parts = v.split(",");
-        int[] out = new int[parts.length];
-        for (int i = 0; i < parts.length; i++) out[i] = positiveInt(opt, parts[i]);
-        return out;
+    static final class PositiveNumber implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String v) {
+            double d = number(v);
+            if (!(d > 0) || Double.isInfinite(d)) throw new TypeConversionException("must be a positive number, got '" + v + "'");
+            return d;
+        }
+    }
+
+    static final class Fraction implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String v) {
+            double d = number(v);
+            if (!(d >= 0 && d < 1)) throw new TypeConversionException("must be in [0, 1), got '" + v + "'");
+            return d;
+        }
+    }
+
+    /** Layer sizes, "1024,1024": one value (an array would make picocli collect repeated options). */
+    record Sizes(int... sizes) {
+        static final class Converter implements ITypeConverter<Sizes> {
+            @Override
+            public Sizes convert(String v) {
+                String[] parts = v.split(",", -1);
+                int[] out = new int[parts.length];
+                for (int i = 0; i < parts.length; i++) out[i] = new PositiveInt().convert(parts[i]);
+                return new Sizes(out);
+            }
+        }
     }
 
     /** "4096", "512K", "64M", "1.5G" (powers of 1024; a trailing "B" or "iB" is allowed). */
-    static long parseBytes(String opt, String v) {
-        String s = v.trim().toUpperCase(Locale.ROOT).replaceAll("I?B$", "");
-        long unit = 1;
-        if (!s.isEmpty()) {
-            switch (s.charAt(s.length() - 1)) {
-                case 'K' -> unit = 1L << 10;
-                case 'M' -> unit = 1L << 20;
-                case 'G' -> unit = 1L << 30;
-                default -> { }
+    static final class Bytes implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String v) {
+            String s = v.trim().toUpperCase(Locale.ROOT).replaceAll("I?B$", "");
+            long unit = 1;
+            if (!s.isEmpty()) {
+                switch (s.charAt(s.length() - 1)) {
+                    case 'K' -> unit = 1L << 10;
+                    case 'M' -> unit = 1L << 20;
+                    case 'G' -> unit = 1L << 30;
+                    default -> { }
+                }
             }
-        }
-        if (unit != 1) s = s.substring(0, s.length() - 1);
-        try {
-            double d = Double.parseDouble(s);
-            if (!(d > 0)) throw new NumberFormatException();
-            return (long) (d * unit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(opt + " must be a size such as 512M or 2G, got '" + v + "'");
+            if (unit != 1) s = s.substring(0, s.length() - 1);
+            try {
+                double d = Double.parseDouble(s);
+                if (!(d * unit >= 1)) throw new NumberFormatException();   // 0, negative, NaN, or less than a byte
+                return (long) Math.min(d * unit, Long.MAX_VALUE);
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("must be a size such as 512M or 2G, got '" + v + "'");
+            }
         }
     }
 }

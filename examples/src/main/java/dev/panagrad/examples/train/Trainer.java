@@ -16,9 +16,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * An MLP classifier and its SGD step, with gradient accumulation: a batch of B samples runs as B/m
- * micro-batches of m, each in its own MemoryScope, so only one micro-batch's activations are alive at
- * a time; the loss of each is scaled by m/B, which makes the summed gradients those of the whole batch.
+ * An MLP classifier and its SGD step, with gradient accumulation: a batch of B samples runs as
+ * micro-batches of m (the last one smaller when m does not divide B), each in its own MemoryScope, so
+ * only one micro-batch's activations are alive at a time; the loss of a micro-batch of k samples is
+ * scaled by k/B, which makes the summed gradients those of the whole batch.
  */
 public final class Trainer {
     private final int[] layers;
@@ -46,6 +47,9 @@ public final class Trainer {
 
     public SGD optimizer() { return optimizer; }
 
+    /** The layer sizes, input first. */
+    public int[] layers() { return layers.clone(); }
+
     /** "784-1024-1024-10". */
     public String architecture() {
         return String.join("-", Arrays.stream(layers).mapToObj(Integer::toString).toList());
@@ -53,19 +57,20 @@ public final class Trainer {
 
     /**
      * One optimizer step over the samples {@code rows[from, from + batch)} of {@code features} [N, D]
-     * and {@code labels} [N] (int64 class indices), in micro-batches of
-     * {@code microBatch}. Gradients are zeroed in place first, so after the first step no gradient
-     * buffer is allocated again.
+     * and {@code labels} [N] (int64 class indices), in micro-batches of {@code microBatch} (the last
+     * one smaller if it does not divide the batch). Gradients are zeroed in place first, so after the
+     * first step no gradient buffer is allocated again.
      */
     public StepResult step(Tensor features, Tensor labels, long[] rows, int from, int batch, int microBatch) {
-        if (batch % microBatch != 0) throw new IllegalArgumentException("micro-batch " + microBatch + " must divide the batch " + batch);
+        if (batch < 1 || microBatch < 1) throw new IllegalArgumentException("batch " + batch + " and micro-batch " + microBatch + " must be positive");
         model.zeroGrad();
         double loss = 0;
         long correct = 0;
-        double scale = (double) microBatch / batch;
-        for (int s = from; s < from + batch; s += microBatch) {
+        for (int s = from, end = from + batch; s < end; s += microBatch) {
+            int size = Math.min(microBatch, end - s);
+            double scale = (double) size / batch;
             try (var micro = MemoryScope.open("micro-batch")) {
-                Tensor idx = Tensor.fromArrayRange(rows, s, s + microBatch);
+                Tensor idx = Tensor.fromArrayRange(rows, s, s + size);
                 Tensor x = features.indexSelect(0, idx);
                 Tensor y = labels.indexSelect(0, idx);
                 Tensor logits = model.forward(x);

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.MemoryScope;
+import dev.panagrad.memory.MemoryStats;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,28 +58,37 @@ class TrainCommandTest {
         double testAcc = Double.parseDouble(a.epochs().get(2).split("test acc ")[1].replace("%", ""));
         assertTrue(lastLoss < firstLoss * 0.7, "loss " + firstLoss + " -> " + lastLoss);
         assertTrue(testAcc > 50, "held-out accuracy " + testAcc + "% (chance is 10%)");
-        assertTrue(Files.size(dir.resolve("plot.png")) > 1000);
+        BufferedImage plot = ImageIO.read(dir.resolve("plot.png").toFile());
+        assertEquals(800, plot.getWidth());
+        assertEquals(500, plot.getHeight());
         assertEquals(a.epochs(), small("--epochs", "3").epochs(), "same seed, same numbers");
         assertNotEquals(a.epochs(), small("--epochs", "3", "--seed", "1").epochs());
     }
 
+    /** Two steps of 256 samples, one trainer whole, the other in micro-batches of {@code micro}: same losses, same parameters. */
+    private static void assertSameSteps(Trainer whole, Trainer parts, Dataset data, long[] rows, int micro) {
+        for (int step = 0; step < 2; step++) {
+            Trainer.StepResult w = whole.step(data.features(), data.labels(), rows, step * 256, 256, 256);
+            Trainer.StepResult p = parts.step(data.features(), data.labels(), rows, step * 256, 256, micro);
+            assertEquals(w.loss(), p.loss(), 1e-5);
+            assertEquals(w.correct(), p.correct());
+        }
+        List<Tensor> a = whole.model().parameters(), b = parts.model().parameters();
+        for (int i = 0; i < a.size(); i++) {
+            float[] x = a.get(i).toFloatArray(), y = b.get(i).toFloatArray();
+            for (int j = 0; j < x.length; j++) assertEquals(x[j], y[j], 1e-5, "micro-batch " + micro + ": parameter " + i + "[" + j + "]");
+        }
+    }
+
     @Test
     void microBatchesGiveTheSameStepAsTheWholeBatch() {
-        try (var scope = MemoryScope.open("test")) {
-            Dataset data = Dataset.synthetic(512, 784, 10, 3);
-            long[] rows = new long[512];
-            Arrays.setAll(rows, i -> i);
-            Trainer whole = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5), parts = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5);
-            for (int step = 0; step < 2; step++) {
-                Trainer.StepResult w = whole.step(data.features(), data.labels(), rows, step * 256, 256, 256);
-                Trainer.StepResult p = parts.step(data.features(), data.labels(), rows, step * 256, 256, 64);
-                assertEquals(w.loss(), p.loss(), 1e-5);
-                assertEquals(w.correct(), p.correct());
-            }
-            List<Tensor> a = whole.model().parameters(), b = parts.model().parameters();
-            for (int i = 0; i < a.size(); i++) {
-                float[] x = a.get(i).toFloatArray(), y = b.get(i).toFloatArray();
-                for (int j = 0; j < x.length; j++) assertEquals(x[j], y[j], 1e-5, "parameter " + i + "[" + j + "]");
+        for (int micro : new int[] {64, 100}) {   // 4 x 64, and 100 + 100 + 56
+            try (var scope = MemoryScope.open("test")) {
+                Dataset data = Dataset.synthetic(512, 784, 10, 3);
+                long[] rows = new long[512];
+                Arrays.setAll(rows, i -> i);
+                Trainer whole = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5), parts = new Trainer(new int[] {784, 32, 10}, 0.1, 0.9, 5);
+                assertSameSteps(whole, parts, data, rows, micro);
             }
         }
     }
@@ -106,15 +118,91 @@ class TrainCommandTest {
     }
 
     @Test
-    void aBudgetTooSmallFailsNamingTheHoldersAndWritesNoCheckpoint() {
+    void aBudgetTooSmallForOneSampleSaysWhatItNeedsAndWritesNoCheckpoint() {
         Path ck = dir.resolve("ck.safetensors");
         Run r = small("--memory-budget", "300K", "--checkpoint", ck.toString());
         assertEquals(2, r.status, r.out);
-        assertTrue(r.err.startsWith("train: the memory budget is too small: "), r.err);
-        assertTrue(r.err.contains("300.0 KiB"), r.err);
-        assertTrue(r.err.contains("Largest holders: ["), r.err);
+        assertTrue(r.err.startsWith("train: the memory budget is too small: not even a micro-batch of 1 fits: its step peaks at "), r.err);
+        // 784-64-10: weights of 200 704 bytes in a 229 376-byte size class, biases and the output layer in
+        // 256 + 2 560 + 64; parameters, gradients and momentum three times that, 696 768 bytes
+        assertTrue(r.err.contains(", over the budget of 300.0 KiB (measured: 680.4 KiB held between steps (parameters, gradients, optimizer state) + "), r.err);
+        assertTrue(r.err.contains("; raise --memory-budget to at least "), r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertEquals("", r.out, "nothing trained");
         assertFalse(Files.exists(ck));
+        String enough = r.err.strip().replaceFirst(".* to at least ", "");
+        Run fits = small("--memory-budget", enough, "--steps", "1");
+        assertEquals(0, fits.status, "the budget it names is enough: " + fits.err);
+        assertTrue(fits.out.contains("memory  micro-batch "), fits.out);
         assertEquals(0, small("--memory-budget", "64M", "--steps", "2").status, "the same run fits in 64 MiB");
+    }
+
+    @Test
+    void aSuggestedBudgetIsRoundedUp() {
+        assertEquals("900", TrainCommand.sizeAtLeast(900));
+        assertEquals("1.0K", TrainCommand.sizeAtLeast(1024));
+        assertEquals("1.1K", TrainCommand.sizeAtLeast(1025));
+        assertEquals("22.7M", TrainCommand.sizeAtLeast(23_760_000));   // 22.659 MiB
+        assertEquals("22.6M", TrainCommand.sizeAtLeast(23_697_817));   // 22.6 MiB is 23 697 817.6 bytes
+        assertEquals("22.7M", TrainCommand.sizeAtLeast(23_697_818));   // 22.6M would be short of it
+        assertEquals("1.5G", TrainCommand.sizeAtLeast(3L << 29));
+    }
+
+    private static long[] smallPeaks;
+
+    /** The peaks of a step of the small model at micro-batches 64 and 128, measured as the command measures them. */
+    private static synchronized long[] smallPeaks() {
+        if (smallPeaks != null) return smallPeaks.clone();
+        try (var data = MemoryScope.open("test data")) {
+            Dataset d = Dataset.synthetic(2048 + 256, 784, 10, 0);
+            long[] rows = new long[2048];
+            Arrays.setAll(rows, i -> i);
+            try (var planner = new MicroBatchPlanner(new int[] {784, 64, 10}, 0.05, 0.9, d.features(), d.labels(), rows, 256)) {
+                smallPeaks = new long[] {planner.peak(64), planner.peak(128)};
+                return smallPeaks.clone();
+            }
+        }
+    }
+
+    @Test
+    void aBudgetBetweenThePeaksOfTwoMicroBatchesPicksTheSmallerAndTrainsWithTheWholeBatchsGradients() {
+        long[] peaks = smallPeaks();
+        assertTrue(peaks[0] < peaks[1], Arrays.toString(peaks));
+        long budget = (peaks[0] + peaks[1]) / 2;
+        Run r = small("--memory-budget", Long.toString(budget), "--steps", "2");
+        assertEquals(0, r.status, r.err);
+        String line = r.out.lines().filter(l -> l.startsWith("memory  micro-batch ")).findFirst().orElseThrow(() -> new AssertionError(r.out));
+        int micro = Integer.parseInt(line.split(" ")[3].replace(",", ""));
+        assertTrue(micro >= 64 && micro < 128, line);
+        assertTrue(line.contains(", the largest that fits --memory-budget "), line);
+        assertTrue(r.out.contains("SGD batch 256 (" + MicroBatchPlanner.split(256, micro) + ")"), r.out);
+        assertEquals(1, r.epochs().size(), r.out);
+
+        // the micro-batches it chose add up to the whole batch's gradients
+        try (var scope = MemoryScope.open("test")) {
+            Dataset data = Dataset.synthetic(512, 784, 10, 3);
+            long[] rows = new long[512];
+            Arrays.setAll(rows, i -> i);
+            Trainer whole = new Trainer(new int[] {784, 64, 10}, 0.05, 0.9, 5), parts = new Trainer(new int[] {784, 64, 10}, 0.05, 0.9, 5);
+            assertSameSteps(whole, parts, data, rows, micro);
+        }
+    }
+
+    @Test
+    void aMicroBatchThatDoesNotFitTheBudgetSaysWhichOneWould() {
+        long[] peaks = smallPeaks();
+        long budget = (peaks[0] + peaks[1]) / 2;
+        Run r = small("--memory-budget", Long.toString(budget), "--micro-batch", "128");
+        assertEquals(2, r.status, r.out);
+        assertTrue(r.err.startsWith("train: the memory budget is too small for --micro-batch 128: its step peaks at " + MemoryStats.formatBytes(peaks[1])
+                + ", over the budget of " + MemoryStats.formatBytes(budget) + " (measured: "), r.err);
+        assertTrue(r.err.contains("; --micro-batch 64 fits"), r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertEquals("", r.out, "nothing trained");
+        Run ok = small("--memory-budget", Long.toString(budget), "--micro-batch", "64", "--steps", "1");
+        assertEquals(0, ok.status, ok.err);
+        assertTrue(ok.out.contains("memory  micro-batch 64 fits --memory-budget " + MemoryStats.formatBytes(budget) + ": a step peaks at "
+                + MemoryStats.formatBytes(peaks[0]) + " ("), ok.out);
     }
 
     @Test
@@ -129,6 +217,83 @@ class TrainCommandTest {
         Run help = train("--help");
         assertEquals(0, help.status);
         assertTrue(help.out.contains("--micro-batch N"));
+    }
+
+    /** A run with the progress bar left on; {@code terminal} says whether stderr is a terminal. */
+    private Run withProgress(Boolean terminal, String... args) {
+        List<String> all = new ArrayList<>(List.of("--plot", dir.resolve("plot.png").toString()));
+        all.addAll(List.of(SMALL));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(o, true, StandardCharsets.UTF_8), err = new PrintStream(e, true, StandardCharsets.UTF_8);
+        int status = terminal == null ? TrainCommand.main(all.toArray(String[]::new), out, err)
+                : TrainCommand.main(all.toArray(String[]::new), out, err, terminal);
+        return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void withoutATerminalThereIsNoProgressBarOnlyPlainEpochLines() {
+        Run log = withProgress(null, "--steps", "3");   // stderr here is a buffer, as in a log file or a CI job
+        assertEquals(0, log.status, log.err);
+        assertEquals(1, log.epochs().size(), log.out);
+        for (String text : List.of(log.out, log.err)) {
+            assertFalse(text.contains("\r"), "a carriage return in " + text);
+            assertFalse(text.contains("\u001b"), "an escape sequence in " + text);
+        }
+        assertEquals("", log.err);
+        // the same run on a terminal draws the bar: the detection is what keeps it out of logs
+        Run tty = withProgress(true, "--steps", "3");
+        assertEquals(0, tty.status, tty.err);
+        assertTrue(tty.err.contains("\r") && tty.err.contains("epoch 1/1"), tty.err);
+        assertEquals(log.epochs(), tty.epochs());
+    }
+
+    @Test
+    void misspeltOptionsGetASuggestionAndEveryValueIsTyped() {
+        Run bach = train("--bach", "4096");
+        assertEquals(2, bach.status);
+        assertEquals("train: unknown option '--bach'; did you mean --batch? (see --help)\n", bach.err);
+        assertEquals("train: unknown option '--no-progres'; did you mean --no-progress? (see --help)\n", train("--no-progres").err);
+        assertEquals("train: unexpected argument 'extra' (options start with --; see --help)\n", train("extra").err);
+        assertEquals("train: --batch must be an integer, got 'many'\n", train("--batch=many").err);
+        assertEquals("train: --seed must be an integer, got '1.5'\n", train("--seed", "1.5").err);
+        assertEquals("train: --momentum must be in [0, 1), got '1'\n", train("--momentum", "1").err);
+        assertEquals("train: --hidden must be a positive integer, got '-3'\n", train("--hidden", "64,-3").err);
+        assertEquals("train: --memory-budget must be a size such as 512M or 2G, got '0.1'\n", train("--memory-budget", "0.1").err);
+        assertEquals("train: --plot needs a value\n", train("--plot").err);
+        Run last = small("--steps", "1", "--batch", "128", "--batch=256");
+        assertEquals(0, last.status, last.err);
+        assertTrue(last.out.contains("SGD batch 256,"), "the last of a repeated option wins: " + last.out);
+    }
+
+    @Test
+    void theHelpListsEveryOption() {
+        Run help = train("-h");
+        assertEquals(0, help.status);
+        assertEquals("", help.err);
+        assertTrue(help.out.startsWith("usage: ./panagrad train [options]\n"), help.out);
+        for (String option : List.of("--batch N", "--micro-batch N", "--epochs N", "--steps N", "--lr X", "--momentum X", "--threads N", "--seed N",
+                "--memory-budget S", "--checkpoint FILE", "--resume FILE", "--plot FILE", "--data FILE", "--labels FILE", "--label-column N",
+                "--classes N", "--hidden A,B", "--samples N", "--no-progress", "--memory-report", "-h, --help")) {
+            assertTrue(help.out.contains("  " + option + " "), option + " in\n" + help.out);
+        }
+    }
+
+    @Test
+    void oneClassIsRefused() {
+        Run r = train("--classes", "1");
+        assertEquals(2, r.status);
+        assertEquals("train: --classes must be at least 2 (a classifier needs at least 2 classes), got '1'\n", r.err);
+        assertEquals("", r.out, "nothing trained");
+    }
+
+    @Test
+    void theDataLineCountsTrainingAndHeldOutRowsSeparately() {
+        Run r = small("--epochs", "1");
+        assertEquals(0, r.status, r.err);
+        // --samples 2048 trains on 2048 rows (8 steps of 256) and holds out 2048 / 8 more
+        assertTrue(r.out.contains("data    synthetic (784 features, 10 classes, seed 0): 2048 training rows, 256 held out\n"), r.out);
+        assertTrue(r.epochs().get(0).startsWith("epoch 1/1"), r.out);
     }
 
     // ------------------------------------------------------------------ user data
@@ -157,7 +322,7 @@ class TrainCommandTest {
         Path f = csv("d.csv", csvRows(400, 6, 3));
         Run r = train("--data", f.toString(), "--classes", "3", "--batch", "50", "--hidden", "16", "--epochs", "5", "--lr", "0.1");
         assertEquals(0, r.status, r.err);
-        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6), training rows; 50 held out (drawn at random, seed 0)"), r.out);
+        assertTrue(r.out.contains("data    CSV: d.csv (400 x 6): 350 training rows, 50 held out (drawn at random, seed 0)"), r.out);
         assertTrue(r.out.contains("model   6-16-3 MLP"), r.out);
     }
 
