@@ -42,7 +42,7 @@ public final class CompareBench {
     private CompareBench() {}
 
     static final String PYTHON = "/usr/bin/python3";
-    static final String USAGE = "usage: ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--out DIR]";
+    static final String USAGE = "usage: ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--default-env] [--out DIR]";
     /** Seconds each work is warmed once per side before the rounds: C2 compiles the Vector API kernels on the same two cores. */
     private static final double JAVA_WARMUP_S = 3, PYTHON_WARMUP_S = 1;
     /** Between two turns: lets the other process's OpenBLAS and OpenMP threads stop spinning. */
@@ -183,8 +183,9 @@ public final class CompareBench {
     }
 
     private static WorkerProcess startTheirs(boolean quick, JsonArray plan, String coretype) throws IOException {
-        // torch 1 thread + OpenBLAS 2 (its best here, docs/benchmarking.md), and torch 2 + OpenBLAS 1
-        List<String> cmd = List.of(PYTHON, "-B", peerScript("peer.py"), "--serve", "--settings", quick ? "1x2" : "1x2,2x1");
+        // torch 1 thread + OpenBLAS 2 (its best here, docs/benchmarking.md), torch 2 + OpenBLAS 1, and
+        // 1 + 1 (Panagrad's one-thread setting; on a loaded machine the two-thread settings can lose)
+        List<String> cmd = List.of(PYTHON, "-B", peerScript("peer.py"), "--serve", "--settings", quick ? "1x2" : "1x2,2x1,1x1");
         return new WorkerProcess("the PyTorch peer", cmd, coretypeEnv(coretype), plan);
     }
 
