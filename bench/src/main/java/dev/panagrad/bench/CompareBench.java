@@ -158,7 +158,7 @@ public final class CompareBench {
      * had the cores) and timed runs. Quick: 5 rounds of ~1.5 s a side; full: more runs, 9 rounds.
      */
     static JsonArray plan(boolean quick) {
-        int[][] p = quick ? new int[][] {{256, 3, 7}, {1024, 2, 5}, {4096, 1, 3}} : new int[][] {{256, 5, 15}, {1024, 3, 9}, {4096, 2, 5}};
+        int[][] p = quick ? new int[][] {{256, 3, 7}, {1024, 2, 5}, {4096, 1, 3}} : new int[][] {{256, 4, 15}, {1024, 2, 9}, {4096, 1, 5}};
         JsonArray plan = new JsonArray();
         for (int[] w : p) plan.add(step("mlp_step_b" + w[0], w[1], w[2]));
         plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
