@@ -141,7 +141,7 @@ public final class CompareBench {
             common.put("environment", env);
             common.put("cpu", cpu);
             Files.createDirectories(out);
-            Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
+            Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
             Path jsonFile = out.resolve("compare.json");
             writeAtomically(jsonFile, gson.toJson(rows.stream().map(r -> CompareRounds.jsonRow(r, common)).toList()).getBytes(StandardCharsets.UTF_8));
             Path png = out.resolve("compare.png");
@@ -325,7 +325,7 @@ public final class CompareBench {
         System.setProperty("java.awt.headless", "true");
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (var r : rows) {
-            String label = r.ratio() == null ? r.work() : String.format(Locale.ROOT, "%s (%.2f-%.2f)", r.work(), r.ratioMin(), r.ratioMax());
+            String label = r.ratio() == null ? r.work() : String.format(Locale.ROOT, "%s %.2f-%.2f", r.work(), r.ratioMin(), r.ratioMax());
             if (r.ratio() != null) data.addValue(r.ratio(), "Panagrad / PyTorch, median of " + n + " rounds", label);
             data.addValue(1.0, "PyTorch (= 1)", label);
         }
@@ -333,6 +333,7 @@ public final class CompareBench {
                 "work (range of the rounds' ratios)", "ratio", data, PlotOrientation.VERTICAL, true, false, false);
         chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
         chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+        chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelLines(2);
         Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".compare", ".png");
         try {
             ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);
