@@ -1,8 +1,8 @@
 """PyTorch side of `./panagrad bench parts BATCH`: one MLP training step (784-1024-1024-10, ReLU,
 cross-entropy, SGD momentum 0.9) timed by part: zero_grad, forward (with the loss), backward, step.
-Medians of 100 steps after 20. Prints one JSON object.
+Medians of 100 steps after 20. Prints one JSON object, with the OpenBLAS core it ran on.
 
-usage: OPENBLAS_NUM_THREADS=2 /usr/bin/python3 parts.py BATCH
+usage: OPENBLAS_NUM_THREADS=2 [OPENBLAS_CORETYPE=...] /usr/bin/python3 parts.py BATCH
 """
 import json
 import statistics
@@ -11,6 +11,8 @@ import time
 
 import torch
 import torch.nn as nn
+
+from peer import openblas
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -33,4 +35,7 @@ for i in range(120):
     if i >= 20:
         for k, v in zip(T, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             T[k].append(v)
-print(json.dumps({k: statistics.median(v) * 1e3 for k, v in T.items()}))
+out = {k: statistics.median(v) * 1e3 for k, v in T.items()}
+lib = openblas()
+out["blas_core"] = lib.openblas_get_corename().decode() if lib is not None else "unknown"
+print(json.dumps(out))

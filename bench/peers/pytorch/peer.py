@@ -1,9 +1,13 @@
 """PyTorch side of `./panagrad bench compare`: the same MLP training step and tiny-op chain as
-Panagrad's MlpStepBench and TinyOpChainBench, timed the same way (warm-up, then the median of
-repeated runs). Prints one JSON object on stdout.
+Panagrad's CompareWorker (Workloads.java), timed the same way (the median of timed runs after a few
+warm-up runs, the counts sent by the caller). Speaks JSON lines on stdin/stdout.
 
-usage: /usr/bin/python3 peer.py [--quick] [--threads N]
-(OPENBLAS_NUM_THREADS is read by OpenBLAS at load; the caller sets it in the environment.)
+usage: /usr/bin/python3 peer.py --serve [--settings 1x2,2x1]
+           prints {"ready": ..., "blas_core": ...}, then answers one JSON line per command line:
+           {"cmd": "warmup", "seconds": S, "works": [...]}, {"cmd": "round", "works": [...]},
+           {"cmd": "quit"}; works are [{"work": "mlp_step_b256", "warmup": 3, "runs": 7}, ...],
+           a setting TxB is torch T threads with OpenBLAS B threads
+The caller sets OPENBLAS_CORETYPE in the environment to run it on a given OpenBLAS core.
 """
 import ctypes
 import ctypes.util
@@ -17,89 +21,143 @@ import torch
 import torch.nn as nn
 
 
-def blas_core():
-    """The OpenBLAS core name torch's BLAS reports, or what torch says it was built with."""
-    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas") or ""):
+def openblas():
+    """The OpenBLAS library this process loaded for torch (from /proc/self/maps), or None."""
+    paths = []
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = [l.split()[-1] for l in maps if "libopenblas" in l and "/" in l]
+    except OSError:
+        pass
+    for name in paths[:1] + ["libopenblas.so.0", ctypes.util.find_library("openblas") or ""]:
         if not name:
             continue
         try:
             lib = ctypes.CDLL(name)
             lib.openblas_get_corename.restype = ctypes.c_char_p
             lib.openblas_get_config.restype = ctypes.c_char_p
-            return lib.openblas_get_corename().decode(), lib.openblas_get_config().decode()
+            return lib
         except (OSError, AttributeError):
             pass
-    return "unknown", torch.__config__.show().split("\n")[0]
+    return None
 
 
-def median_ms(fn, warmup, runs):
-    # at least `warmup` runs and at least 3 s, as the Java side warms up
-    until = time.perf_counter() + 3.0
-    done = 0
-    while done < warmup or time.perf_counter() < until:
+def ready(lib):
+    if lib is not None:
+        core, config = lib.openblas_get_corename().decode(), lib.openblas_get_config().decode()
+    else:
+        core, config = "unknown", torch.__config__.show().strip().split("\n")[-1][:200]
+    return {"ready": True, "version": "torch " + torch.__version__, "blas_core": core, "blas_config": config}
+
+
+class MlpStep:
+    """MLP 784-1024-1024-10, ReLU, cross-entropy, SGD momentum 0.9, one fixed batch; checks its loss."""
+
+    def __init__(self, batch):
+        torch.manual_seed(0)
+        self.model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x = torch.randn(batch, 784)
+        self.y = torch.randint(0, 10, (batch,))
+        self.batch = batch
+
+    def __call__(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        v = loss.item()
+        if not (v == v) or v <= 0 or v == float("inf"):  # a step must give a finite positive loss
+            raise RuntimeError(f"mlp step at batch {self.batch}: loss {v}")
+
+
+def tiny_op_chain():
+    """1000 x (x = x*1.0001 + 0.0001) on one element, forward and backward: 2000 ops."""
+    x0 = torch.ones(1, requires_grad=True)
+    x = x0
+    for _ in range(1000):
+        x = x * 1.0001 + 0.0001
+    x.sum().backward()
+    g = x0.grad.item()
+    if abs(g - 1.0001 ** 1000) > 1e-3:
+        raise RuntimeError(f"tiny-op chain gradient {g}, expected {1.0001 ** 1000}")
+
+
+def work(name, steps):
+    if name == "tiny_op_chain":
+        return tiny_op_chain
+    if name.startswith("mlp_step_b"):
+        if name not in steps:
+            steps[name] = MlpStep(int(name[len("mlp_step_b"):]))
+        return steps[name]
+    raise ValueError(f"unknown work {name}")
+
+
+def value(name, fn, warmup, runs):
+    """The median of `runs` timed runs after `warmup`: ms, or us per op for the chain."""
+    for _ in range(warmup):
         fn()
-        done += 1
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    ms = statistics.median(times)
+    return ms * 1e3 / 2000 if name == "tiny_op_chain" else ms
 
 
-def mlp_step_ms(batch, warmup, runs):
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    x = torch.randn(batch, 784)
-    y = torch.randint(0, 10, (batch,))
-
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    first = step().item()
-    if not (first == first) or first <= 0:  # a step must produce a finite positive loss
-        raise SystemExit(f"mlp step at batch {batch}: loss {first}")
-    return median_ms(step, warmup, runs)
+def set_threads(lib, setting):
+    t, b = setting
+    torch.set_num_threads(t)
+    if lib is not None:
+        lib.openblas_set_num_threads(b)
+        return f"torch {t} thread(s), OpenBLAS {b}"
+    return f"torch {t} thread(s), OpenBLAS default"
 
 
-def tiny_op_us(warmup, runs):
-    def chain():
-        x0 = torch.ones(1, requires_grad=True)
-        x = x0
-        for _ in range(1000):
-            x = x * 1.0001 + 0.0001
-        x.sum().backward()
-        return x0.grad.item()
-
-    g = chain()
-    if abs(g - 1.0001 ** 1000) > 1e-3:
-        raise SystemExit(f"tiny-op chain gradient {g}, expected {1.0001 ** 1000}")
-    return median_ms(chain, warmup, runs) * 1e3 / 2000  # 2000 ops per chain
+def serve(settings):
+    lib = openblas()
+    print(json.dumps(ready(lib)), flush=True)
+    steps = {}
+    for line in sys.stdin:
+        try:
+            cmd = json.loads(line)
+            if cmd["cmd"] == "quit":
+                break
+            if cmd["cmd"] == "warmup":
+                set_threads(lib, settings[0])
+                for w in cmd["works"]:
+                    fn = work(w["work"], steps)
+                    until = time.perf_counter() + cmd["seconds"]
+                    done = 0
+                    while done < 3 or time.perf_counter() < until:
+                        fn()
+                        done += 1
+                reply = {"warmed": True}
+            elif cmd["cmd"] == "round":
+                results = []
+                for s in settings:
+                    label = set_threads(lib, s)
+                    values = {w["work"]: value(w["work"], work(w["work"], steps), w["warmup"], w["runs"]) for w in cmd["works"]}
+                    results.append({"setting": label, "values": values})
+                set_threads(lib, settings[0])
+                reply = {"results": results}
+            else:
+                raise ValueError(f"unknown command {line.strip()}")
+        except Exception as e:  # the caller shows it and stops
+            print(json.dumps({"error": f"{type(e).__name__}: {e}"}), flush=True)
+            sys.exit(1)
+        print(json.dumps(reply), flush=True)
 
 
 def main():
-    quick = "--quick" in sys.argv
-    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
-    torch.set_num_threads(threads)
-    core, config = blas_core()
-    runs = {256: 10, 1024: 6, 4096: 3} if quick else {256: 40, 1024: 20, 4096: 8}
-    out = {
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-        "blas_core": core,
-        "blas_config": config,
-        "tiny_op_chain": tiny_op_us(3 if quick else 10, 10 if quick else 40),
-    }
-    for b, r in runs.items():
-        out[f"mlp_step_b{b}"] = mlp_step_ms(b, 2 if quick else 3, r)
-    print(json.dumps(out))
+    args = sys.argv[1:]
+    if "--serve" in args:
+        spec = args[args.index("--settings") + 1] if "--settings" in args else "1x2"
+        serve([tuple(int(n) for n in s.split("x")) for s in spec.split(",")])
+    else:
+        sys.exit(__doc__)
 
 
 if __name__ == "__main__":

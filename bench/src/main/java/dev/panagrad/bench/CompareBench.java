@@ -2,23 +2,22 @@ package dev.panagrad.bench;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.panagrad.blas.OpenBlas;
 import java.awt.Color;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.DoubleSupplier;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
@@ -26,150 +25,266 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * {@code ./panagrad bench compare [--quick] [--out DIR]}: the MLP training step (batch 256, 1024,
- * 4096) and the tiny-op chain, Panagrad in this JVM and PyTorch ({@code bench/peers/pytorch/peer.py}
- * under {@code /usr/bin/python3}) in a child process, each at its best thread setting, medians of
- * repeated runs after a warm-up. Prints a table with the ratios and the BLAS core each side used,
- * and writes {@code compare.json} (rows {work, unit, panagrad, pytorch, ratio}) and
+ * {@code ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--out DIR]}: the MLP training
+ * step (batch 256, 1024, 4096) and the tiny-op chain, Panagrad ({@link CompareWorker}, a JVM of its
+ * own) against PyTorch ({@code bench/peers/pytorch/peer.py} under {@code /usr/bin/python3}).
+ *
+ * <p>Fairness: both sides run on the same OpenBLAS core. When PyTorch's older OpenBLAS reports a core
+ * other than Panagrad's (a fallback such as {@code Prescott} on a CPU it does not know), the
+ * candidate cores are tried on it and the fastest is set as {@code OPENBLAS_CORETYPE} for both
+ * ({@link CoreChoice}). Noise: both sides are started and warmed once, then take turns for several
+ * rounds (A B A B …, each at its best thread setting in that round); a work's ratio is the median
+ * of the rounds' ratios, printed with its range ({@link CompareRounds}). Writes {@code compare.json}
+ * (rows {work, unit, panagrad, pytorch, ratio, ratio_min, ratio_max, rounds, ...}) and
  * {@code compare.png}. Without torch the PyTorch column is empty and the ratio null.
  */
 public final class CompareBench {
     private CompareBench() {}
 
-    record Row(String work, String unit, double panagrad, Double pytorch, Double ratio, String panagradSetting, String pytorchSetting) {}
+    static final String PYTHON = "/usr/bin/python3";
+    static final String USAGE = "usage: ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--default-env] [--out DIR]";
+    /** Seconds each work is warmed once per side before the rounds: C2 compiles the Vector API kernels on the same two cores. */
+    private static final double JAVA_WARMUP_S = 3, PYTHON_WARMUP_S = 1;
+    /** Between two turns: lets the other process's OpenBLAS and OpenMP threads stop spinning. */
+    private static final long PAUSE_MS = 100;
+    /** Rounds of the core probe: each candidate core's MLP step at batch 1024, the candidates in turn. */
+    private static final int PROBE_ROUNDS = 3;
 
     public static void main(String[] args) throws Exception {
-        boolean quick = false;
+        boolean quick = false, tryCores = false;
+        Integer rounds = null;
         Path out = Path.of("bench", "results");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--out" -> out = Path.of(args[++i]);
-                default -> {
-                    System.err.println("usage: ./panagrad bench compare [--quick] [--out DIR]");
-                    System.exit(2);
-                }
+                case "--try-cores" -> tryCores = true;
+                case "--out" -> out = Path.of(value(args, ++i));
+                case "--rounds" -> rounds = rounds(value(args, ++i));
+                default -> usageError("unknown option '" + args[i] + "'");
             }
         }
-        String env = "OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(unset)") + " OPENBLAS_L2_SIZE="
+        int n = rounds != null ? rounds : quick ? 5 : 9;
+        long start = System.nanoTime();
+        String cpuinfo = CoreChoice.readCpuinfo();
+        String cpu = CoreChoice.cpuModel(cpuinfo) + ", " + Runtime.getRuntime().availableProcessors() + " cores";
+        String presetCore = System.getenv("OPENBLAS_CORETYPE");
+        String env = "OPENBLAS_CORETYPE=" + (presetCore == null ? "(unset)" : presetCore) + " OPENBLAS_L2_SIZE="
                 + System.getenv().getOrDefault("OPENBLAS_L2_SIZE", "(unset)");
-        OpenBlas blas = OpenBlas.get();
+        System.out.println("cpu:         " + cpu);
         System.out.println("environment: " + env);
-        System.out.println("panagrad: Java " + Runtime.version() + ", OpenBLAS " + blas.info().version() + " core " + blas.info().coreName()
-                + ", Vector API kernels " + (dev.panagrad.kernel.Kernels.VECTOR ? "on" : "off"));
+        JsonArray plan = plan(quick);
 
-        // Panagrad: OpenBLAS 2 threads and 1 thread; the best per work
-        int[] threadSettings = quick ? new int[] {2} : new int[] {2, 1};
-        Map<String, double[]> ours = new LinkedHashMap<>();   // work -> {best value, threads}
-        for (int threads : threadSettings) {
-            blas.setThreadCount(threads);
-            measureOurs(quick, threads, ours);
-        }
-        blas.setThreadCount(2);
-
-        // PyTorch: torch 1 thread + OpenBLAS 2 (its best here, docs/benchmarking.md), and torch 2 + OpenBLAS 1
-        JsonObject best = null;
-        Map<String, String> theirSetting = new LinkedHashMap<>();
-        Map<String, Double> theirs = new LinkedHashMap<>();
-        String theirCore = "n/a", theirVersion = "not installed";
-        if (torchAvailable()) {
-            String[][] settings = quick ? new String[][] {{"1", "2"}} : new String[][] {{"1", "2"}, {"2", "1"}};
-            for (String[] s : settings) {
-                JsonObject r = runPeer(quick, s[0], s[1]);
-                theirCore = r.get("blas_core").getAsString();
-                theirVersion = r.get("torch").getAsString();
-                for (String work : ours.keySet()) {
-                    double v = r.get(work).getAsDouble();
-                    if (!theirs.containsKey(work) || v < theirs.get(work)) {
-                        theirs.put(work, v);
-                        theirSetting.put(work, "torch " + s[0] + " thread(s), OpenBLAS " + s[1]);
+        WorkerProcess ours = startOurs(quick, plan, null);
+        WorkerProcess theirs = null;
+        String theirAutoCore = null, coretype = presetCore, why = presetCore == null ? "auto-detected" : "set by the caller";
+        try {
+            System.out.println("panagrad:    " + ours.ready().get("version").getAsString() + ", core " + ours.core());
+            if (torchAvailable()) {
+                theirs = startTheirs(quick, plan, null);
+                theirAutoCore = theirs.core();
+                System.out.println("pytorch:     " + theirs.ready().get("version").getAsString() + ", OpenBLAS core " + theirAutoCore
+                        + " (" + theirs.ready().get("blas_config").getAsString() + ")");
+                if (presetCore == null && CoreChoice.shouldTry(ours.core(), theirAutoCore, tryCores)) {
+                    System.out.println("cores:       PyTorch's OpenBLAS reports " + theirAutoCore
+                            + (CoreChoice.isFallback(theirAutoCore) ? " (a fallback: it does not know this CPU)" : "")
+                            + ", Panagrad's " + ours.core() + (tryCores ? "; --try-cores" : "") + ": trying the cores both know");
+                    theirs.close();
+                    theirs = null;
+                    CoreChoice.Choice choice = CoreChoice.choose(probeCores(CoreChoice.candidates(ours.core(), CoreChoice.cpuFlags(cpuinfo)), probePlan()));
+                    System.out.println("cores:       " + (choice.core() == null ? "keeping the auto-detected cores: " : "chose " + choice.core() + ", ") + choice.reason());
+                    if (choice.core() != null) {
+                        coretype = choice.core();
+                        why = "chosen: " + choice.reason();
+                        theirs = startTheirs(quick, plan, coretype);
+                        if (!CoreChoice.same(ours.core(), coretype)) {
+                            ours.close();
+                            ours = startOurs(quick, plan, coretype);
+                        }
+                    } else {
+                        theirs = startTheirs(quick, plan, null);
                     }
                 }
-                best = r;
+            } else {
+                System.out.println("pytorch:     not available (" + PYTHON + " -c 'import torch' failed); install it with "
+                        + "apt-get install -y python3-torch libopenblas0-pthread (docs/benchmarking.md)");
             }
-            System.out.println("pytorch:  torch " + theirVersion + ", OpenBLAS core " + theirCore + " (" + best.get("blas_config").getAsString() + ")");
-        } else {
-            System.out.println("pytorch:  not available (/usr/bin/python3 -c 'import torch' failed); install it with apt-get install -y python3-torch libopenblas0-pthread (docs/benchmarking.md)");
-        }
+            boolean sameCore = theirs != null && CoreChoice.same(ours.core(), theirs.core());
+            if (theirs != null) {
+                System.out.println("cores:       panagrad " + ours.core() + ", pytorch " + theirs.core() + " (OPENBLAS_CORETYPE="
+                        + (coretype == null ? "(unset)" : coretype) + ")" + (sameCore ? "" : "  NOT THE SAME CORE: do not quote these ratios"));
+            }
 
-        List<Row> rows = new ArrayList<>();
-        for (var e : ours.entrySet()) {
-            String work = e.getKey();
-            String unit = work.equals("tiny_op_chain") ? "us_per_op" : "ms";
-            Double them = theirs.get(work);
-            Double ratio = them == null ? null : Math.round(1000 * e.getValue()[0] / them) / 1000.0;
-            rows.add(new Row(work, unit, round(e.getValue()[0]), them == null ? null : round(them), ratio,
-                    "OpenBLAS " + (int) e.getValue()[1] + " thread(s)", theirSetting.getOrDefault(work, "")));
+            System.out.println("warming up (each work " + (int) JAVA_WARMUP_S + " s in Panagrad, " + (int) PYTHON_WARMUP_S + " s in PyTorch), then "
+                    + n + " rounds, the sides in turn");
+            ours.warmUp(JAVA_WARMUP_S);
+            if (theirs != null) theirs.warmUp(PYTHON_WARMUP_S);
+            List<WorkerProcess> sides = theirs == null ? List.of(ours) : List.of(ours, theirs);
+            var results = CompareRounds.alternate(sides, plan, n, CompareBench::pause,
+                    (r, sofar) -> System.out.println(CompareRounds.roundLine(r, n, sofar)));
+
+            List<CompareRounds.Summary> rows = new ArrayList<>();
+            for (int i = 0; i < plan.size(); i++) {
+                String work = plan.get(i).getAsJsonObject().get("work").getAsString();
+                List<CompareRounds.Measured> o = results.get(0).stream().map(r -> r.get(work)).toList();
+                List<CompareRounds.Measured> t = theirs == null ? List.of() : results.get(1).stream().map(r -> r.get(work)).toList();
+                rows.add(CompareRounds.summarize(work, unit(work), o, t));
+            }
+            printTable(rows, n);
+
+            Map<String, Object> common = new LinkedHashMap<>();
+            common.put("panagrad_blas_core", ours.core());
+            common.put("pytorch_blas_core", theirs == null ? null : theirs.core());
+            common.put("same_core", sameCore);
+            common.put("pytorch_auto_core", theirAutoCore);
+            common.put("openblas_coretype", coretype);
+            common.put("core_choice", why);
+            common.put("environment", env);
+            common.put("cpu", cpu);
+            Files.createDirectories(out);
+            Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
+            Path jsonFile = out.resolve("compare.json");
+            writeAtomically(jsonFile, gson.toJson(rows.stream().map(r -> CompareRounds.jsonRow(r, common)).toList()).getBytes(StandardCharsets.UTF_8));
+            Path png = out.resolve("compare.png");
+            chart(rows, n, png, ours.core(), theirs == null ? "n/a" : theirs.core());
+            System.out.printf(Locale.ROOT, "wrote %s and %s (%.0f s)%n", jsonFile, png, (System.nanoTime() - start) / 1e9);
+        } finally {
+            ours.close();
+            if (theirs != null) theirs.close();
         }
+    }
+
+    /**
+     * What each round runs, the same for both sides: each work's warm-up runs (after the other side
+     * had the cores) and timed runs. Quick: 5 rounds of ~1.5 s a side; full: more runs, 9 rounds.
+     */
+    static JsonArray plan(boolean quick) {
+        int[][] p = quick ? new int[][] {{256, 3, 7}, {1024, 2, 5}, {4096, 1, 3}} : new int[][] {{256, 4, 15}, {1024, 2, 9}, {4096, 1, 5}};
+        JsonArray plan = new JsonArray();
+        for (int[] w : p) plan.add(step("mlp_step_b" + w[0], w[1], w[2]));
+        plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
+        return plan;
+    }
+
+    private static JsonObject step(String work, int warmup, int runs) {
+        JsonObject o = new JsonObject();
+        o.addProperty("work", work);
+        o.addProperty("warmup", warmup);
+        o.addProperty("runs", runs);
+        return o;
+    }
+
+    static String unit(String work) { return work.equals("tiny_op_chain") ? "us_per_op" : "ms"; }
+
+    private static WorkerProcess startOurs(boolean quick, JsonArray plan, String coretype) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());   // --enable-native-access, --add-modules, ...
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), CompareWorker.class.getName(), "--threads", quick ? "2" : "2,1"));
+        return new WorkerProcess("Panagrad's worker", cmd, coretypeEnv(coretype), plan);
+    }
+
+    private static WorkerProcess startTheirs(boolean quick, JsonArray plan, String coretype) throws IOException {
+        // torch 1 thread + OpenBLAS 2 (its best here, docs/benchmarking.md), torch 2 + OpenBLAS 1, and
+        // 1 + 1 (Panagrad's one-thread setting; on a loaded machine the two-thread settings can lose)
+        List<String> cmd = List.of(PYTHON, "-B", peerScript("peer.py"), "--serve", "--settings", quick ? "1x2" : "1x2,2x1,1x1");
+        return new WorkerProcess("the PyTorch peer", cmd, coretypeEnv(coretype), plan);
+    }
+
+    private static Map<String, String> coretypeEnv(String coretype) {
+        Map<String, String> env = new HashMap<>();
+        if (coretype != null) env.put("OPENBLAS_CORETYPE", coretype);
+        return env;
+    }
+
+    /**
+     * The peer with OPENBLAS_CORETYPE set to each candidate, one warm process each: the core each
+     * reported, and the median over {@link #PROBE_ROUNDS} rounds (the candidates in turn) of its MLP
+     * step at batch 1024.
+     */
+    private static List<CoreChoice.Probe> probeCores(List<String> candidates, JsonArray plan) throws IOException {
+        List<CoreChoice.Probe> probes = new ArrayList<>();
+        List<WorkerProcess> timed = new ArrayList<>();
+        try {
+            for (String c : candidates) {
+                try {
+                    WorkerProcess w = startTheirs(true, plan, c);
+                    if (CoreChoice.same(w.core(), c)) {
+                        w.warmUp(0.3);
+                        timed.add(w);
+                    } else {
+                        w.close();
+                    }
+                    probes.add(new CoreChoice.Probe(c, w.core(), null));
+                } catch (IOException e) {
+                    System.out.println("cores:       " + c + ": " + e.getMessage());
+                    probes.add(new CoreChoice.Probe(c, null, null));
+                }
+            }
+            var rounds = CompareRounds.alternate(timed, plan, PROBE_ROUNDS, CompareBench::pause, (r, sofar) -> { });
+            String work = plan.get(0).getAsJsonObject().get("work").getAsString();
+            for (int i = 0; i < timed.size(); i++) {
+                String core = timed.get(i).core();
+                double ms = CompareRounds.median(rounds.get(i).stream().map(r -> r.get(work).value()).toList());
+                probes.replaceAll(p -> CoreChoice.same(p.requested(), core) ? new CoreChoice.Probe(p.requested(), p.reported(), ms) : p);
+            }
+        } finally {
+            timed.forEach(WorkerProcess::close);
+        }
+        return probes;
+    }
+
+    static JsonArray probePlan() {
+        JsonArray plan = new JsonArray();
+        plan.add(step("mlp_step_b1024", 1, 3));
+        return plan;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(PAUSE_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void printTable(List<CompareRounds.Summary> rows, int n) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-16s %-10s %12s %12s %8s   %s%n", "work", "unit", "panagrad", "pytorch", "ratio", "settings (panagrad | pytorch)");
-        for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "%-16s %-10s %12.3f %12s %8s   %s | %s%n", r.work(), r.unit(), r.panagrad(),
-                    r.pytorch() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.pytorch()), r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()),
-                    r.panagradSetting(), r.pytorchSetting());
+        System.out.printf(Locale.ROOT, "%-16s %-10s %10s %10s %8s %-15s %s%n", "work", "unit", "panagrad", "pytorch", "ratio",
+                "range", "settings (panagrad | pytorch)");
+        for (var r : rows) {
+            System.out.printf(Locale.ROOT, "%-16s %-10s %10.3f %10s %8s %-15s %s | %s%n", r.work(), r.unit(), r.panagrad(),
+                    r.pytorch() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.pytorch()),
+                    r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()),
+                    r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f-%.3f", r.ratioMin(), r.ratioMax()), r.panagradSetting(), r.pytorchSetting());
         }
-        System.out.println("ratio = panagrad / pytorch (lower is better for Panagrad)");
-
-        Files.createDirectories(out);
-        Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
-        List<Map<String, Object>> json = new ArrayList<>();
-        for (Row r : rows) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("work", r.work());
-            m.put("unit", r.unit());
-            m.put("panagrad", r.panagrad());
-            m.put("pytorch", r.pytorch());
-            m.put("ratio", r.ratio());
-            m.put("panagrad_setting", r.panagradSetting());
-            m.put("pytorch_setting", r.pytorchSetting());
-            m.put("panagrad_blas_core", blas.info().coreName());
-            m.put("pytorch_blas_core", theirCore);
-            m.put("environment", env);
-            json.add(m);
-        }
-        Path jsonFile = out.resolve("compare.json");
-        writeAtomically(jsonFile, gson.toJson(json).getBytes(StandardCharsets.UTF_8));
-        Path png = out.resolve("compare.png");
-        chart(rows, png, blas.info().coreName(), theirCore);
-        System.out.println("wrote " + jsonFile + " and " + png);
+        System.out.println("ratio = panagrad / pytorch (lower is better for Panagrad): the median of " + n
+                + " rounds' ratios, range = their min-max; panagrad, pytorch = each side's median");
     }
 
-    private static void measureOurs(boolean quick, int threads, Map<String, double[]> ours) {
-        // warm-ups long enough for C2 to compile the Vector API kernels (their interpreted form is ~100x slower)
-        int[][] plan = quick ? new int[][] {{256, 60, 21}, {1024, 20, 11}, {4096, 4, 5}} : new int[][] {{256, 100, 41}, {1024, 40, 21}, {4096, 8, 9}};
-        for (int[] p : plan) {
-            try (var step = new Workloads.MlpStep(p[0])) {
-                record("mlp_step_b" + p[0], medianMs(step::step, p[1], p[2]), threads, ours);
-            }
+    private static String value(String[] args, int i) {
+        if (i >= args.length) usageError(args[i - 1] + " needs a value");
+        return args[i];
+    }
+
+    private static int rounds(String v) {
+        try {
+            int r = Integer.parseInt(v);
+            if (r >= 1) return r;
+        } catch (NumberFormatException e) {
+            // reported below
         }
-        double chainMs = medianMs(Workloads::tinyOpChain, quick ? 1500 : 3000, quick ? 51 : 101);
-        record("tiny_op_chain", chainMs * 1000 / (2 * Workloads.CHAIN), threads, ours);
+        usageError("--rounds needs a whole number of at least 1, got '" + v + "'");
+        return 0;
     }
 
-    private static void record(String work, double value, int threads, Map<String, double[]> ours) {
-        double[] cur = ours.get(work);
-        if (cur == null || value < cur[0]) ours.put(work, new double[] {value, threads});
+    private static void usageError(String message) {
+        System.err.println("panagrad bench compare: " + message);
+        System.err.println(USAGE);
+        System.exit(2);
     }
-
-    private static double medianMs(DoubleSupplier work, int warmup, int runs) {
-        // at least the given iterations and at least 3 s: C2 compiles the kernels on the same two cores
-        long until = System.nanoTime() + 3_000_000_000L;
-        for (int i = 0; i < warmup || System.nanoTime() < until; i++) work.getAsDouble();
-        double[] t = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long t0 = System.nanoTime();
-            work.getAsDouble();
-            t[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(t);
-        return runs % 2 == 1 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
-    }
-
-    private static double round(double v) { return Math.round(v * 1000) / 1000.0; }
 
     static boolean torchAvailable() {
         try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException | InterruptedException e) {
@@ -177,41 +292,48 @@ public final class CompareBench {
         }
     }
 
-    private static JsonObject runPeer(boolean quick, String torchThreads, String blasThreads) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("--threads", torchThreads));
-        if (quick) args.add("--quick");
-        return runPeerScript("peer.py", blasThreads, args);
-    }
+    static String peerScript(String script) { return Path.of("bench", "peers", "pytorch", script).toString(); }
 
     /**
-     * Runs {@code bench/peers/pytorch/SCRIPT args} under /usr/bin/python3 with OPENBLAS_NUM_THREADS set,
-     * and parses the JSON object on the last line of its output.
+     * Runs {@code bench/peers/pytorch/SCRIPT args} once under /usr/bin/python3 with {@code env} added
+     * to the environment, and returns the last JSON object it printed.
      */
-    static JsonObject runPeerScript(String script, String blasThreads, List<String> args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", Path.of("bench", "peers", "pytorch", script).toString()));
+    static JsonObject runPeerScript(String script, Map<String, String> env, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(PYTHON, "-B", peerScript(script)));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("OPENBLAS_NUM_THREADS", blasThreads);
+        pb.environment().putAll(env);
         Process p = pb.start();
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IOException("the PyTorch peer " + script + " failed (exit " + p.exitValue() + "): " + stdout);
+            throw new IOException("the PyTorch peer " + script + " failed (exit " + p.exitValue() + ")" + (stdout.isBlank() ? "" : ": " + stdout.strip()));
         }
-        String last = stdout.strip().lines().reduce((a, b) -> b).orElse("");
-        return JsonParser.parseString(last).getAsJsonObject();
+        return lastObject(stdout).orElseThrow(() -> new IOException("the PyTorch peer " + script + " printed no JSON object: " + stdout.strip()));
     }
 
-    private static void chart(List<Row> rows, Path png, String ourCore, String theirCore) throws IOException {
+    /** The last line of {@code output} that is a JSON object. */
+    static java.util.Optional<JsonObject> lastObject(String output) {
+        List<String> lines = output.lines().toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonObject o = WorkerProcess.parseLine(lines.get(i));
+            if (o != null) return java.util.Optional.of(o);
+        }
+        return java.util.Optional.empty();
+    }
+
+    private static void chart(List<CompareRounds.Summary> rows, int n, Path png, String ourCore, String theirCore) throws IOException {
         System.setProperty("java.awt.headless", "true");
         DefaultCategoryDataset data = new DefaultCategoryDataset();
-        for (Row r : rows) {
-            if (r.ratio() != null) data.addValue(r.ratio(), "Panagrad / PyTorch", r.work());
-            data.addValue(1.0, "PyTorch (= 1)", r.work());
+        for (var r : rows) {
+            String label = r.ratio() == null ? r.work() : String.format(Locale.ROOT, "%s %.2f-%.2f", r.work(), r.ratioMin(), r.ratioMax());
+            if (r.ratio() != null) data.addValue(r.ratio(), "Panagrad / PyTorch, median of " + n + " rounds", label);
+            data.addValue(1.0, "PyTorch (= 1)", label);
         }
         JFreeChart chart = ChartFactory.createBarChart("Panagrad time / PyTorch time (lower is faster) — OpenBLAS " + ourCore + " vs " + theirCore,
-                "work", "ratio", data, PlotOrientation.VERTICAL, true, false, false);
+                "work (range of the rounds' ratios)", "ratio", data, PlotOrientation.VERTICAL, true, false, false);
         chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
         chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+        chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelLines(2);
         Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".compare", ".png");
         try {
             ChartUtils.saveChartAsPNG(tmp.toFile(), chart, 900, 500);

@@ -2,15 +2,20 @@ package dev.panagrad.bench;
 
 import com.google.gson.JsonObject;
 import dev.panagrad.Tensor;
+import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.nn.Functional;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code ./panagrad bench parts [BATCH]}: where the MLP step's time goes, by part (zero_grad, forward
  * with the loss, backward, step, scope close), medians of 100 steps after 100, beside PyTorch's
- * ({@code bench/peers/pytorch/parts.py}, torch 1 thread, OpenBLAS 2) when torch is installed.
+ * ({@code bench/peers/pytorch/parts.py}, torch 1 thread, OpenBLAS 2, on Panagrad's OpenBLAS core
+ * unless OPENBLAS_CORETYPE is set) when torch is installed; prints the core each side used.
  */
 public final class StepPartsBench {
     private StepPartsBench() {}
@@ -42,9 +47,17 @@ public final class StepPartsBench {
         System.out.printf(Locale.ROOT, "batch %d, ms (medians of steps 101-200)%n%-10s %9s %9s %9s %9s %9s%n", batch, "", "zero_grad", "forward", "backward", "step", "close");
         System.out.printf(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9.2f%n", "panagrad", med(t[0]), med(t[1]), med(t[2]), med(t[3]), med(t[4]));
         if (CompareBench.torchAvailable()) {
-            JsonObject r = CompareBench.runPeerScript("parts.py", "2", java.util.List.of(Integer.toString(batch)));
+            // the peer on Panagrad's OpenBLAS core (unless the caller set one for both): PyTorch's older
+            // OpenBLAS may not know this CPU and fall back to a slow generic core
+            String ourCore = OpenBlas.get().info().coreName();
+            Map<String, String> env = new HashMap<>(Map.of("OPENBLAS_NUM_THREADS", "2"));
+            if (System.getenv("OPENBLAS_CORETYPE") == null) env.put("OPENBLAS_CORETYPE", ourCore);
+            JsonObject r = CompareBench.runPeerScript("parts.py", env, List.of(Integer.toString(batch)));
             System.out.printf(Locale.ROOT, "%-10s %9.2f %9.2f %9.2f %9.2f %9s%n", "pytorch", r.get("zero").getAsDouble(), r.get("forward").getAsDouble(),
                     r.get("backward").getAsDouble(), r.get("step").getAsDouble(), "-");
+            String theirCore = r.get("blas_core").getAsString();
+            System.out.println("OpenBLAS core: panagrad " + ourCore + ", pytorch " + theirCore
+                    + (CoreChoice.same(ourCore, theirCore) ? "" : "  NOT THE SAME CORE: do not quote the comparison"));
         } else {
             System.out.println("pytorch    not available (/usr/bin/python3 -c 'import torch' failed)");
         }
