@@ -138,7 +138,7 @@ public final class OpenBlas implements Blas {
             MH$openblas_get_corename = h[14]; MH$openblas_get_config = h[15]; MH$openblas_get_parallel = h[16];
             MH$openblas_set_num_threads_local = h[17];
             THREADS = failure == null ? new CallerThreads(Native::setProcessThreads, System::nanoTime, processThreads(),
-                    !Boolean.FALSE.equals(ThreadsChoice.parse(System.getProperty(ThreadsChoice.PROPERTY)))) : null;
+                    !Boolean.FALSE.equals(ThreadsChoice.parse(System.getProperty(ThreadsChoice.PROPERTY)))) : null;   // a bad value fails in get()
         }
 
         /** Has JavaCPP unpack and load openblas_nolapack, then returns the path of the OpenBLAS library it loaded. */
@@ -385,9 +385,9 @@ public final class OpenBlas implements Blas {
     }
 
     /**
-     * On (the default, or {@code -Dpanagrad.blasThreads=adaptive}): while more than one Java thread is
-     * inside a product, or was in the last 100 ms, every product runs on one thread, on its caller, so
-     * that Java threads serving requests share the cores instead of queueing for OpenBLAS's pool. Off
+     * On (the default, or {@code -Dpanagrad.blasThreads=adaptive}): while another Java thread is inside
+     * a product, or started one in the last 100 ms, a product runs on one thread, its caller, so that
+     * Java threads serving requests share the cores instead of queueing for OpenBLAS's pool. Off
      * ({@code -Dpanagrad.blasThreads=fixed}): every product gets {@link #threadCount()} threads, as
      * OpenBLAS alone does.
      */
@@ -399,44 +399,31 @@ public final class OpenBlas implements Blas {
         return Native.THREADS.adaptive();
     }
 
-    /** EXPERIMENT (issue 16): before every product, openblas_set_num_threads_local(1 if others compute, else the count). */
-    public void experimentPerCallLocal(boolean on) {
-        Native.THREADS.perCall = on ? n -> {
-            try {
-                int unused = (int) Native.MH$openblas_set_num_threads_local.invokeExact(n);
-            } catch (Throwable t) {
-                throw rethrow(t);
-            }
-        } : null;
-    }
-
-    /** Whether this OpenBLAS exports openblas_set_num_threads_local (0.3.27 and later). */
-    public boolean hasSetNumThreadsLocal() {
-        return Native.MH$openblas_set_num_threads_local != null;
-    }
-
-    /** EXPERIMENT: openblas_set_num_threads_local(n), returning what it returns. */
-    public int experimentSetLocal(int n) {
+    /**
+     * {@code openblas_set_num_threads_local(threads)}, returning what it returns (the count before).
+     * Not used for products: in this build (pthreads, 0.3.31) it sets the count of the whole process,
+     * not of the calling thread, as {@code OpenBlasTest} shows.
+     *
+     * @throws UnsupportedOperationException if this OpenBLAS does not export it (before 0.3.27)
+     */
+    int setThreadCountLocal(int threads) {
+        if (Native.MH$openblas_set_num_threads_local == null) throw new UnsupportedOperationException("this OpenBLAS has no openblas_set_num_threads_local");
         try {
-            return (int) Native.MH$openblas_set_num_threads_local.invokeExact(n);
+            return (int) Native.MH$openblas_set_num_threads_local.invokeExact(threads);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    /** EXPERIMENT: whether a product by another thread than the last counts as sharing. */
-    public void experimentDistinct(boolean on) {
-        CallerThreads.DISTINCT = on;
-    }
-
-    /** EXPERIMENT: adaptive calls that started wide, read and reset. */
-    public long experimentWideCalls() {
-        return CallerThreads.WIDE.sumThenReset();
-    }
-
-    /** EXPERIMENT: openblas_get_num_threads(). */
-    public int experimentProcessThreads() {
+    /** {@code openblas_get_num_threads()}: the library's count this moment. */
+    int processThreadCount() {
         return Native.processThreads();
+    }
+
+    /** The policy every product of this bridge consults. */
+    static CallerThreads callerThreads() {
+        Native.check();
+        return Native.THREADS;
     }
 
     private static String cString(MethodHandle mh) {

@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The thread-count policy on a fake clock and a recording setter: which count OpenBLAS is given, and when. */
+/**
+ * The thread-count policy on a fake clock and a recording setter: which count OpenBLAS is given, and
+ * when. {@code enter(id)} stands for a product started by Java thread {@code id}.
+ */
 class CallerThreadsTest {
-    static final long MS = 1_000_000L;
+    static final long MS = 1_000_000L, A = 1, B = 2;
     final List<Integer> set = new ArrayList<>();
     long now = 1_000 * MS;
     final CallerThreads threads = new CallerThreads(set::add, () -> now, 2, true);
@@ -25,7 +28,7 @@ class CallerThreadsTest {
     @Test
     void aLoneCallerKeepsTheCeilingAndSetsNothing() {
         for (int i = 0; i < 100; i++) {
-            threads.enter();
+            threads.enter(A);
             now += 10 * MS;
             threads.exit();
         }
@@ -35,10 +38,10 @@ class CallerThreadsTest {
 
     @Test
     void aSecondCallerInsideDropsToOneThreadOnce() {
-        threads.enter();              // thread A
-        threads.enter();              // thread B, while A computes
+        threads.enter(A);
+        threads.enter(B);             // while A computes
         assertEquals(List.of(1), set);
-        threads.enter();              // a third: already one
+        threads.enter(3);             // a third: already one
         threads.exit();
         threads.exit();
         threads.exit();
@@ -49,46 +52,63 @@ class CallerThreadsTest {
 
     @Test
     void theCeilingComesBackOnlyAfterTheHold() {
-        threads.enter();
-        threads.enter();
+        threads.enter(A);
+        threads.enter(B);
         threads.exit();
         threads.exit();
         now += CallerThreads.HOLD_NANOS - 1;
-        threads.enter();              // alone, but an overlap was just now: a server between two requests
+        threads.enter(A);             // alone, but an overlap was just now: a server between two requests
         threads.exit();
         assertEquals(List.of(1), set);
-        now += 1;
-        threads.enter();              // alone for the whole hold
+        now += CallerThreads.HOLD_NANOS;
+        threads.enter(A);             // alone for the whole hold
         threads.exit();
         assertEquals(List.of(1, 2), set);
     }
 
     @Test
+    void threadsTakingTurnsShareTheCores() {
+        threads.enter(A);
+        threads.exit();
+        now += MS;
+        threads.enter(B);             // never two inside at once, but two threads computing
+        threads.exit();
+        assertEquals(List.of(1), set);
+    }
+
+    @Test
     void serverTrafficStaysOnOneThread() {
-        // eight threads whose calls overlap in pairs every millisecond: never back to two
+        // eight threads taking turns, a product every 5 ms, none overlapping: never back to two
         for (int i = 0; i < 1000; i++) {
-            threads.enter();
-            threads.enter();
-            threads.exit();
-            threads.exit();
+            threads.enter(i % 8);
             now += MS;
-            threads.enter();
             threads.exit();
+            now += 4 * MS;
         }
         assertEquals(List.of(1), set);
     }
 
     @Test
+    void anotherThreadLongAfterIsALoneCaller() {
+        threads.enter(A);
+        threads.exit();
+        now += CallerThreads.HOLD_NANOS;
+        threads.enter(B);             // A's product was a hold ago: B computes alone
+        threads.exit();
+        assertEquals(List.of(), set);
+    }
+
+    @Test
     void fixedGivesTheCeilingToEveryCall() {
         threads.setAdaptive(false);
-        threads.enter();
-        threads.enter();
+        threads.enter(A);
+        threads.enter(B);
         threads.exit();
         threads.exit();
         assertEquals(List.of(), set);
         assertEquals(2, threads.applied());
-        threads.enter();
-        threads.enter();
+        threads.enter(A);
+        threads.enter(B);
         threads.setAdaptive(true);    // turned on while two compute: one thread at once
         assertEquals(List.of(1), set);
         threads.setAdaptive(false);   // and off again: the ceiling at once
@@ -101,14 +121,14 @@ class CallerThreadsTest {
     void aNewCeilingAppliesToTheNextLoneCaller() {
         threads.setCeiling(4);        // nobody shares: OpenBLAS is set to it now
         assertEquals(List.of(4), set);
-        threads.enter();
-        threads.enter();
+        threads.enter(A);
+        threads.enter(B);
         threads.setCeiling(3);        // while two compute: remembered, and OpenBLAS set to one again
         assertEquals(List.of(4, 1, 1), set);
         threads.exit();
         threads.exit();
         now += CallerThreads.HOLD_NANOS;
-        threads.enter();
+        threads.enter(A);
         threads.exit();
         assertEquals(List.of(4, 1, 1, 3), set);
         assertEquals(3, threads.ceiling());
