@@ -8,6 +8,7 @@ import dev.panagrad.examples.serve.ServeExample;
 import dev.panagrad.examples.serve.Server;
 import dev.panagrad.memory.BufferPool;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,12 +31,13 @@ import java.util.Map;
  * (the default policy: its own thread count for a lone caller, one per product while several Java
  * threads compute), {@code fixed} (its own count for every product, as OpenBLAS alone does) or
  * {@code one} (one thread for every product). Beside requests/s it prints the process's CPU time
- * per request, which the other programs on a shared machine move less.
+ * per request, which the other programs on a shared machine move less, and the cores that makes
+ * (requests/s × CPU per request): what the process got of the machine.
  */
 public final class ServeBench {
     private ServeBench() {}
 
-    static final String USAGE = "usage: ./panagrad bench serve [--batch ROWS] [--rounds N] [--seconds S] [--configs 1:one,8:adaptive,...] [--json]";
+    static final String USAGE = "usage: ./panagrad bench serve [--default-env] [--batch ROWS] [--rounds N] [--seconds S] [--configs 1:one,8:adaptive,...] [--json]";
 
     record Config(int threads, String blas) {
         static Config parse(String s) {
@@ -80,15 +82,37 @@ public final class ServeBench {
             System.err.println("bench serve: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
         }
+        JsonObject row = run(batch, rounds, seconds, configs, System.out);
+        if (row == null) return;
+        JsonArray rows = new JsonArray();
+        rows.add(row);
+        Path out = Path.of("bench/results/serve.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(rows) + "\n");
+        System.out.println("written to " + out);
+        if (json) System.out.println(row);
+    }
+
+    /**
+     * The {@code serve_8_threads} row (work, unit, panagrad, reference, reference_is, ratio, ratio_min,
+     * ratio_max, rounds, batch): 1:one against 8:adaptive in alternating rounds, the table printed to {@code out}.
+     */
+    public static JsonObject serve8Row(int batch, int rounds, double seconds, PrintStream out) {
+        return run(batch, rounds, seconds, List.of(new Config(1, "one"), new Config(8, "adaptive")), out);
+    }
+
+    /** Runs the configurations in alternating rounds, prints the table; the serve_8_threads row if both of its configurations ran, else null. */
+    static JsonObject run(int batch, int rounds, double seconds, List<Config> configs, PrintStream out) {
         OpenBlas blas = OpenBlas.get();
+        boolean wasAdaptive = blas.adaptiveThreads();
         int ownCount = blas.threadCount(), cores = Runtime.getRuntime().availableProcessors();
         BufferPool pool = new BufferPool("requests");
         Server server = new Server(ServeExample.model(0), ServeExample.IN, pool);
         float[][] requests = ServeExample.requests(1, 64, batch);
         float[][] expected = ServeExample.answers(server, requests);
-        System.out.printf(Locale.ROOT, "serve: 784-512-10 MLP, %d row%s per request, %d cores, %s%n", batch, batch == 1 ? "" : "s", cores,
+        out.printf(Locale.ROOT, "serve: 784-512-10 MLP, %d row%s per request, %d cores, %s%n", batch, batch == 1 ? "" : "s", cores,
                 ServeExample.blasLine());
-        System.out.printf(Locale.ROOT, "configurations %s, %d rounds of %.1f s each after a warm-up, alternating; load average before: %.2f%n",
+        out.printf(Locale.ROOT, "configurations %s, %d rounds of %.1f s each after a warm-up, alternating; load average before: %.2f%n",
                 configs, rounds, seconds, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         long nanos = (long) (seconds * 1e9);
         for (Config c : configs) {   // warm-up: the request path compiled under every configuration
@@ -113,19 +137,21 @@ public final class ServeBench {
                 cpu.get(c)[r] = used / 1e3 / load.requests();
                 line.append(String.format(Locale.ROOT, "  %s %,.0f/s (%.0f us CPU)", c, load.perSecond(), cpu.get(c)[r]));
             }
-            System.out.println(line);
+            out.println(line);
         }
-        new Config(1, "adaptive").apply(blas, ownCount);   // back to the defaults
-        System.out.printf(Locale.ROOT, "load average after: %.2f%n%n%-14s %11s %11s %11s %22s%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
-                "configuration", "median /s", "min /s", "max /s", "CPU us/request (range)");
+        blas.setThreadCount(ownCount);   // back to what this JVM had
+        blas.setAdaptiveThreads(wasAdaptive);
+        out.printf(Locale.ROOT, "load average after: %.2f%n%n%-14s %11s %11s %11s %22s %11s%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+                "configuration", "median /s", "min /s", "max /s", "CPU us/request (range)", "cores used");
         for (Config c : configs) {
             double[] v = rates.get(c), u = cpu.get(c);
-            System.out.printf(Locale.ROOT, "%-14s %,11.0f %,11.0f %,11.0f %10.0f (%.0f-%.0f)%n", c, median(v), min(v), max(v), median(u), min(u), max(u));
+            out.printf(Locale.ROOT, "%-14s %,11.0f %,11.0f %,11.0f %10.0f (%.0f-%.0f) %11.2f%n", c, median(v), min(v), max(v), median(u), min(u), max(u),
+                    median(v) * median(u) / 1e6);
         }
         Config one = new Config(1, "one"), served = new Config(8, "adaptive");
         if (!rates.containsKey(one) || !rates.containsKey(served)) {
-            System.out.println("\n(no serve_8_threads row: it needs the configurations 1:one and 8:adaptive)");
-            return;
+            out.println("\n(no serve_8_threads row: it needs the configurations 1:one and 8:adaptive)");
+            return null;
         }
         double[] ratio = new double[rounds];
         for (int r = 0; r < rounds; r++) ratio[r] = rates.get(served)[r] / (rates.get(one)[r] * cores);
@@ -140,15 +166,9 @@ public final class ServeBench {
         row.addProperty("ratio_max", round3(max(ratio)));
         row.addProperty("rounds", rounds);
         row.addProperty("batch", batch);
-        System.out.printf(Locale.ROOT, "%nserve_8_threads: %,d requests/s against one thread x %d cores = %,d: ratio %.3f (rounds %.3f-%.3f, %d rounds)%n",
+        out.printf(Locale.ROOT, "%nserve_8_threads: %,d requests/s against one thread x %d cores = %,d: ratio %.3f (rounds %.3f-%.3f, %d rounds)%n",
                 row.get("panagrad").getAsLong(), cores, row.get("reference").getAsLong(), median(ratio), min(ratio), max(ratio), rounds);
-        JsonArray rows = new JsonArray();
-        rows.add(row);
-        Path out = Path.of("bench/results/serve.json");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, new GsonBuilder().setPrettyPrinting().create().toJson(rows) + "\n");
-        System.out.println("written to " + out);
-        if (json) System.out.println(row);
+        return row;
     }
 
     private static double number(String option, String value) {
