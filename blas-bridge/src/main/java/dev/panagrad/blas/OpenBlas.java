@@ -37,8 +37,10 @@ public final class OpenBlas implements Blas {
      * The OpenBLAS bridge, loading the library on first use.
      *
      * @throws BlasUnavailableException if the library cannot be loaded or bound here
+     * @throws IllegalArgumentException if {@code -Dpanagrad.blasThreads} is neither {@code adaptive} nor {@code fixed}
      */
     public static OpenBlas get() {
+        ThreadsChoice.adaptive();   // a misspelt -Dpanagrad.blasThreads fails here, before any product
         Native.check();
         return INSTANCE;
     }
@@ -65,11 +67,31 @@ public final class OpenBlas implements Blas {
         static final MethodHandle MH$cblas_sscal, MH$cblas_dscal, MH$cblas_snrm2, MH$cblas_dnrm2;
         static final MethodHandle MH$openblas_set_num_threads, MH$openblas_get_num_threads;
         static final MethodHandle MH$openblas_get_corename, MH$openblas_get_config, MH$openblas_get_parallel;
+        /** Present from OpenBLAS 0.3.27 on; null if this library lacks it. */
+        static final MethodHandle MH$openblas_set_num_threads_local;
+        /** Decides each GEMM's thread count; null if the library did not load. */
+        static final CallerThreads THREADS;
+
+        static void setProcessThreads(int threads) {
+            try {
+                MH$openblas_set_num_threads.invokeExact(threads);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
+
+        static int processThreads() {
+            try {
+                return (int) MH$openblas_get_num_threads.invokeExact();
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+        }
 
         static {
             Throwable failure = null;
             String path = null;
-            MethodHandle[] h = new MethodHandle[17];
+            MethodHandle[] h = new MethodHandle[18];
             try {
                 path = locateLibrary();
                 SymbolLookup lib = SymbolLookup.libraryLookup(Path.of(path), Arena.global());
@@ -102,6 +124,8 @@ public final class OpenBlas implements Blas {
                 h[14] = bind(linker, lib, "openblas_get_corename", FunctionDescriptor.of(ADDRESS), none);
                 h[15] = bind(linker, lib, "openblas_get_config", FunctionDescriptor.of(ADDRESS), none);
                 h[16] = bind(linker, lib, "openblas_get_parallel", FunctionDescriptor.of(JAVA_INT), none);
+                h[17] = lib.find("openblas_set_num_threads_local")
+                        .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(JAVA_INT, JAVA_INT))).orElse(null);
             } catch (Throwable t) {
                 failure = t;
             }
@@ -112,6 +136,9 @@ public final class OpenBlas implements Blas {
             MH$cblas_sscal = h[8]; MH$cblas_dscal = h[9]; MH$cblas_snrm2 = h[10]; MH$cblas_dnrm2 = h[11];
             MH$openblas_set_num_threads = h[12]; MH$openblas_get_num_threads = h[13];
             MH$openblas_get_corename = h[14]; MH$openblas_get_config = h[15]; MH$openblas_get_parallel = h[16];
+            MH$openblas_set_num_threads_local = h[17];
+            THREADS = failure == null ? new CallerThreads(Native::setProcessThreads, System::nanoTime, processThreads(),
+                    !Boolean.FALSE.equals(ThreadsChoice.parse(System.getProperty(ThreadsChoice.PROPERTY)))) : null;   // a bad value fails in get()
         }
 
         /** Has JavaCPP unpack and load openblas_nolapack, then returns the path of the OpenBLAS library it loaded. */
@@ -190,10 +217,14 @@ public final class OpenBlas implements Blas {
                       MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
         BlasChecks.gemm("sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 4);
         if (m == 0 || n == 0) return;
+        CallerThreads threads = Native.THREADS;
+        threads.enter();
         try {
             Native.MH$cblas_sgemm.invokeExact(ROW_MAJOR, trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw rethrow(t);
+        } finally {
+            threads.exit();
         }
     }
 
@@ -202,10 +233,14 @@ public final class OpenBlas implements Blas {
                       MemorySegment b, int ldb, double beta, MemorySegment c, int ldc) {
         BlasChecks.gemm("dgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc, 8);
         if (m == 0 || n == 0) return;
+        CallerThreads threads = Native.THREADS;
+        threads.enter();
         try {
             Native.MH$cblas_dgemm.invokeExact(ROW_MAJOR, trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) {
             throw rethrow(t);
+        } finally {
+            threads.exit();
         }
     }
 
@@ -214,10 +249,14 @@ public final class OpenBlas implements Blas {
                       float beta, MemorySegment y, int incy) {
         BlasChecks.gemv("sgemv", transA, m, n, a, lda, x, incx, y, incy, 4);
         if (m == 0 || n == 0) return;
+        CallerThreads threads = Native.THREADS;
+        threads.enter();
         try {
             Native.MH$cblas_sgemv.invokeExact(ROW_MAJOR, trans(transA), m, n, alpha, a, lda, x, incx, beta, y, incy);
         } catch (Throwable t) {
             throw rethrow(t);
+        } finally {
+            threads.exit();
         }
     }
 
@@ -226,10 +265,14 @@ public final class OpenBlas implements Blas {
                       double beta, MemorySegment y, int incy) {
         BlasChecks.gemv("dgemv", transA, m, n, a, lda, x, incx, y, incy, 8);
         if (m == 0 || n == 0) return;
+        CallerThreads threads = Native.THREADS;
+        threads.enter();
         try {
             Native.MH$cblas_dgemv.invokeExact(ROW_MAJOR, trans(transA), m, n, alpha, a, lda, x, incx, beta, y, incy);
         } catch (Throwable t) {
             throw rethrow(t);
+        } finally {
+            threads.exit();
         }
     }
 
@@ -317,22 +360,70 @@ public final class OpenBlas implements Blas {
         }
     }
 
-    /** Sets how many threads OpenBLAS uses for the calls that follow, on every Java thread. */
+    /**
+     * Sets how many threads OpenBLAS uses for a product while one Java thread computes. While several
+     * do, each product runs on one thread on its caller (unless {@link #setAdaptiveThreads} turned
+     * that off). Set the count here, not with bytedeco's {@code openblas_set_num_threads}: this bridge
+     * remembers what it set.
+     */
     public void setThreadCount(int threads) {
         if (threads < 1) throw new IllegalArgumentException("OpenBLAS thread count must be at least 1, got " + threads);
+        synchronized (Native.THREADS) {
+            Native.setProcessThreads(threads);
+            Native.THREADS.setCeiling(Native.processThreads());   // OpenBLAS caps it at its MAX_THREADS
+        }
+    }
+
+    /** The thread count a product gets while one Java thread computes: OpenBLAS's own (OPENBLAS_NUM_THREADS, else the cores) unless {@link #setThreadCount} changed it. */
+    public int threadCount() {
+        return Native.THREADS.ceiling();
+    }
+
+    /** The thread count OpenBLAS is set to at this moment: {@link #threadCount()}, or 1 while several Java threads compute. */
+    public int threadCountNow() {
+        return Native.THREADS.applied();
+    }
+
+    /**
+     * On (the default, or {@code -Dpanagrad.blasThreads=adaptive}): while another Java thread is inside
+     * a product, or started one in the last 100 ms, a product runs on one thread, its caller, so that
+     * Java threads serving requests share the cores instead of queueing for OpenBLAS's pool. Off
+     * ({@code -Dpanagrad.blasThreads=fixed}): every product gets {@link #threadCount()} threads, as
+     * OpenBLAS alone does.
+     */
+    public void setAdaptiveThreads(boolean on) {
+        Native.THREADS.setAdaptive(on);
+    }
+
+    public boolean adaptiveThreads() {
+        return Native.THREADS.adaptive();
+    }
+
+    /**
+     * {@code openblas_set_num_threads_local(threads)}, returning what it returns (the count before).
+     * Not used for products: in this build (pthreads, 0.3.31) it sets the count of the whole process,
+     * not of the calling thread, as {@code OpenBlasTest} shows.
+     *
+     * @throws UnsupportedOperationException if this OpenBLAS does not export it (before 0.3.27)
+     */
+    int setThreadCountLocal(int threads) {
+        if (Native.MH$openblas_set_num_threads_local == null) throw new UnsupportedOperationException("this OpenBLAS has no openblas_set_num_threads_local");
         try {
-            Native.MH$openblas_set_num_threads.invokeExact(threads);
+            return (int) Native.MH$openblas_set_num_threads_local.invokeExact(threads);
         } catch (Throwable t) {
             throw rethrow(t);
         }
     }
 
-    public int threadCount() {
-        try {
-            return (int) Native.MH$openblas_get_num_threads.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    /** {@code openblas_get_num_threads()}: the library's count this moment. */
+    int processThreadCount() {
+        return Native.processThreads();
+    }
+
+    /** The policy every product of this bridge consults. */
+    static CallerThreads callerThreads() {
+        Native.check();
+        return Native.THREADS;
     }
 
     private static String cString(MethodHandle mh) {

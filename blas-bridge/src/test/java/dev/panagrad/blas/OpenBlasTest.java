@@ -249,6 +249,53 @@ class OpenBlasTest {
     }
 
     @Test
+    void aProductWhileAnotherJavaThreadComputesRunsOnOneOpenBlasThread() {
+        int before = blas.threadCount();
+        boolean adaptive = blas.adaptiveThreads();
+        CallerThreads policy = OpenBlas.callerThreads();
+        try (Arena arena = Arena.ofConfined()) {
+            blas.setAdaptiveThreads(true);
+            blas.setThreadCount(2);
+            MemorySegment a = arena.allocate(4 * 64 * 64), b = arena.allocate(4 * 64 * 64), c = arena.allocate(4 * 64 * 64);
+            policy.enter(-2);   // another Java thread, inside a product now
+            try {
+                blas.sgemm(false, false, 64, 64, 64, 1f, a, 64, b, 64, 0f, c, 64);
+                assertEquals(1, blas.processThreadCount(), "OpenBLAS's own count during a shared stretch");
+                assertEquals(1, blas.threadCountNow());
+                assertEquals(2, blas.threadCount(), "what a lone caller gets later");
+            } finally {
+                policy.exit();
+            }
+            blas.setAdaptiveThreads(false);   // fixed: the count for every product, as OpenBLAS alone
+            assertEquals(2, blas.processThreadCount());
+            policy.enter(-2);
+            try {
+                blas.sgemm(false, false, 64, 64, 64, 1f, a, 64, b, 64, 0f, c, 64);
+                assertEquals(2, blas.processThreadCount());
+            } finally {
+                policy.exit();
+            }
+        } finally {
+            blas.setThreadCount(before);
+            blas.setAdaptiveThreads(adaptive);
+        }
+    }
+
+    /** Why the bridge does not use it: one thread's call changes every thread's count. If this fails, OpenBLAS made it per thread: revisit CallerThreads. */
+    @Test
+    void setNumThreadsLocalSetsTheWholeProcessInThisBuild() throws Exception {
+        try {
+            blas.setThreadCountLocal(2);
+            Thread other = Thread.ofPlatform().start(() -> blas.setThreadCountLocal(1));
+            other.join();
+            assertEquals(1, blas.processThreadCount(), "another thread's openblas_set_num_threads_local(1), seen here");
+        } finally {
+            blas.setThreadCount(blas.threadCount());   // the bridge's decision back in the library
+        }
+        assertEquals(blas.threadCountNow(), blas.processThreadCount());
+    }
+
+    @Test
     void reportsVersionCoreAndLibrary() {
         BlasInfo info = blas.info();
         assertEquals("0.3.31", info.version(), info.config());

@@ -39,6 +39,9 @@ final class Doctor {
             BlasInfo info = openBlas.info();
             System.out.println("OpenBLAS       " + info.version() + ", core " + info.coreName() + ", " + info.threads() + " threads, "
                     + new String[] {"sequential", "pthreads", "OpenMP"}[Math.min(2, Math.max(0, info.parallelMode()))]);
+            System.out.println("  threads      " + (openBlas.adaptiveThreads()
+                    ? info.threads() + " for a product while one Java thread computes, 1 while several do (-Dpanagrad.blasThreads=fixed: always " + info.threads() + ")"
+                    : info.threads() + " for every product, however many Java threads compute (-Dpanagrad.blasThreads=fixed)"));
             System.out.println("  config       " + info.config());
             System.out.println("  library      " + info.libraryPath());
         } else if (blas != null) {

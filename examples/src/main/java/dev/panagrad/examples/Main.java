@@ -1,5 +1,6 @@
 package dev.panagrad.examples;
 
+import dev.panagrad.examples.serve.ServeExample;
 import dev.panagrad.examples.train.TrainCommand;
 import dev.panagrad.examples.tutorial.Tutorial;
 import java.util.Arrays;
@@ -10,7 +11,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length == 0) {
-            System.err.println("usage: panagrad <train|tutorial|doctor> [args]");
+            System.err.println("usage: panagrad <train|tutorial|doctor|serve-demo> [args]");
             System.exit(2);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -18,8 +19,9 @@ public final class Main {
             case "doctor" -> Doctor.run(rest);
             case "train" -> TrainCommand.main(rest, System.out, System.err);
             case "tutorial" -> Tutorial.main(rest, System.out, System.err);
+            case "serve-demo" -> ServeExample.main(rest, System.out, System.err);
             default -> {
-                System.err.println("panagrad: unknown command '" + args[0] + "'. Commands: train, tutorial, doctor, test, bench. See ./panagrad help.");
+                System.err.println("panagrad: unknown command '" + args[0] + "'. Commands: train, tutorial, serve-demo, doctor, test, bench. See ./panagrad help.");
                 yield 2;
             }
         };

@@ -46,10 +46,20 @@ class DoctorTest {
         assertEquals(0, run.status(), run.out() + run.err());
         assertEquals("BLAS           OpenBLAS (the default; -Dpanagrad.blas=java selects plain Java)", line(run.out(), "BLAS "));
         assertTrue(line(run.out(), "OpenBLAS ").startsWith("OpenBLAS       0.3.31, core "), run.out());
+        assertTrue(line(run.out(), "  threads ").matches("  threads      (\\d+) for a product while one Java thread computes, 1 while several do"
+                + " \\(-Dpanagrad.blasThreads=fixed: always \\1\\)"), run.out());
         assertEquals("Vector API     on: float32 kernels on jdk.incubator.vector, " + FloatVector.SPECIES_PREFERRED.length() + " float lanes",
                 line(run.out(), "Vector API "));
         assertEquals("Self-check     sgemm 3x3 on pooled memory gives the exact product", line(run.out(), "Self-check "));
         assertEquals("WARNING: Using incubator modules: jdk.incubator.vector\n", run.err());
+    }
+
+    @Test
+    void aMisspeltThreadPolicyIsNamed() throws Exception {
+        Run run = doctor("--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-Dpanagrad.blasThreads=2");
+        assertEquals(1, run.status(), run.out() + run.err());
+        assertEquals("BLAS           -Dpanagrad.blasThreads=2 is not a thread policy Panagrad has: use adaptive (the default: one OpenBLAS"
+                + " thread per product while several Java threads compute) or fixed (OpenBLAS's count for every product)", line(run.out(), "BLAS "));
     }
 
     @Test
