@@ -451,18 +451,19 @@ public final class Tensor extends Strided implements Differentiable<Tensor> {
     public Node<Tensor> record(String name, Tensor[] inputs, Tensor[] toSave, Node.Backward<Tensor> backward) {
         if (!Grad.isEnabled()) return null;
         boolean any = false;
-        List<Node<Tensor>> next = new ArrayList<>(inputs.length);
+        for (Tensor in : inputs) any |= in != null && in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
+        if (!any) return null;
+        @SuppressWarnings("unchecked")
+        Node<Tensor>[] next = new Node[inputs.length];
         int[][] shapes = new int[inputs.length][];
         DType[] dtypes = new DType[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             Tensor in = inputs[i];
-            next.add(in == null ? null : in.edge());
             if (in == null) continue;
+            next[i] = in.edge();
             shapes[i] = in.shape;
             dtypes[i] = in.dtype;
-            any |= in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
         }
-        if (!any) return null;
         if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
         gradFn = new Node<>(name, next, shapes, dtypes, backward, this, toSave);
         // a view made without grad that gets a node: a custom Function's output (its forward runs without grad)

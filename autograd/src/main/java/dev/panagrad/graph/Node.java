@@ -40,14 +40,15 @@ public class Node<T extends Differentiable<T>> {
         this(name, edges(next), inputShapes, inputDtypes, backward, output, toSave);
     }
 
-    Node(String name, Node<T>[] next, int[][] inputShapes, DType[] inputDtypes, Backward<T> backward, T output, T[] toSave) {
+    /** As above, with the edges as an array this node keeps (no copy): the hot path of every recorded op. */
+    public Node(String name, Node<T>[] next, int[][] inputShapes, DType[] inputDtypes, Backward<T> backward, T output, T[] toSave) {
         this.name = name;
         this.next = next;
         this.inputShapes = inputShapes;
         this.inputDtypes = inputDtypes;
         this.backward = backward;
         int count = toSave == null ? 0 : toSave.length;
-        this.saved = new ArrayList<>(count);
+        this.saved = count == 0 ? List.of() : new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             saved.add(toSave[i] == null ? null : new SavedValue<>(toSave[i], toSave[i] == output ? this : null));
         }
