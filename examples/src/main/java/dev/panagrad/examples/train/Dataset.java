@@ -10,10 +10,13 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -65,20 +68,36 @@ public record Dataset(Tensor features, Tensor labels, String description) {
 
     /**
      * A deterministic synthetic classification set: each class is a mixture of two Gaussian blobs in
-     * {@code features} dimensions (so a linear model cannot separate it perfectly), noise σ = 1.
+     * {@code features} dimensions (so a linear model cannot separate it perfectly), noise σ = 1. As
+     * tensor ops, with a {@link Generator} of seed {@code seed ^ 0x5EED_DA7A}: {@code centres =
+     * randn(2·classes, features) · 0.15}, {@code mode = randint(0, 2·classes, samples)}, {@code labels =
+     * mode % classes}, {@code x = randn(samples, features) + centres[mode]}. The samples are written
+     * straight into their native tensor a chunk of rows at a time, with the same numbers (the
+     * Generator's stream is its SplittableRandom's): no Java array of the whole set (a double per
+     * value) and no temporaries of its size.
      */
     public static Dataset synthetic(int samples, int features, int classes, long seed) {
-        Generator g = new Generator(seed ^ 0x5EED_DA7AL);
-        Tensor centres = g.randn(DType.F32, 2 * classes, features).mul(0.15);
-        Tensor mode = g.randint(0, 2 * classes, samples);                 // which blob: class = mode % classes
-        Tensor labels = Tensor.fromArray(remainder(mode.toLongArray(), classes), samples);
-        Tensor x = g.randn(DType.F32, samples, features).add(centres.indexSelect(0, mode));
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5EED_DA7AL);
+        double[] gaussians = new double[2 * classes * features];
+        for (int i = 0; i < gaussians.length; i++) gaussians[i] = random.nextGaussian();
+        float[] centres = Tensor.fromArray(DType.F32, gaussians, 2 * classes, features).mul(0.15).toFloatArray();
+        long[] mode = new long[samples];
+        for (int i = 0; i < samples; i++) mode[i] = random.nextLong(0, 2 * classes);
+        Tensor x = Tensor.empty(DType.F32, samples, features);
+        MemorySegment to = x.storage().segment();
+        int rowsPerChunk = Math.max(1, 16384 / Math.max(1, features));
+        float[] chunk = new float[rowsPerChunk * features];
+        for (int row = 0; row < samples; row += rowsPerChunk) {
+            int rows = Math.min(rowsPerChunk, samples - row);
+            for (int r = 0; r < rows; r++) {
+                int centre = (int) mode[row + r] * features;
+                for (int j = 0; j < features; j++) chunk[r * features + j] = (float) random.nextGaussian() + centres[centre + j];
+            }
+            MemorySegment.copy(chunk, 0, to, ValueLayout.JAVA_FLOAT, (long) row * features * Float.BYTES, rows * features);
+        }
+        for (int i = 0; i < samples; i++) mode[i] %= classes;   // now the labels
+        Tensor labels = Tensor.fromArray(mode, samples);
         return new Dataset(x, labels, "synthetic (" + features + " features, " + classes + " classes, seed " + seed + ")");
-    }
-
-    private static long[] remainder(long[] v, int m) {
-        for (int i = 0; i < v.length; i++) v[i] %= m;
-        return v;
     }
 
     /** MNIST-style IDX files: unsigned-byte images [N, rows, cols] (or [N, d]) scaled to [0, 1], labels [N]. */

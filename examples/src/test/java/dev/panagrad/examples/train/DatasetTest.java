@@ -2,7 +2,13 @@ package dev.panagrad.examples.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.panagrad.Generator;
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.BufferPool;
+import dev.panagrad.memory.DType;
+import dev.panagrad.memory.MemoryScope;
 import java.io.DataOutputStream;
+import java.lang.management.ManagementFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,5 +122,54 @@ class DatasetTest {
         Dataset.Split s = all.splitTail(8);
         assertArrayEquals(java.util.stream.LongStream.range(0, 32).toArray(), s.trainRows());
         assertArrayEquals(all.features().slice(0, 32, 40).toFloatArray(), s.heldOut().features().toFloatArray());
+    }
+
+    /**
+     * The synthetic set as it was first written, with tensor ops: centres N(0, 1) x 0.15, a blob per
+     * sample, the sample = N(0, 1) noise + its blob's centre. The set written straight into native
+     * memory must hold exactly these numbers, so runs and the README's figures stay as they were.
+     */
+    private static Dataset syntheticWithTensorOps(int samples, int features, int classes, long seed) {
+        Generator g = new Generator(seed ^ 0x5EED_DA7AL);
+        Tensor centres = g.randn(DType.F32, 2 * classes, features).mul(0.15);
+        Tensor mode = g.randint(0, 2 * classes, samples);
+        long[] labels = mode.toLongArray();
+        for (int i = 0; i < labels.length; i++) labels[i] %= classes;
+        Tensor x = g.randn(DType.F32, samples, features).add(centres.indexSelect(0, mode));
+        return new Dataset(x, Tensor.fromArray(labels, samples), "");
+    }
+
+    @Test
+    void theSyntheticSetHoldsTheNumbersOfItsTensorOpDefinition() {
+        for (int[] c : new int[][] {{40, 3, 2, 0}, {1000, 784, 10, 0}, {333, 17, 5, 7}}) {
+            Dataset expected = syntheticWithTensorOps(c[0], c[1], c[2], c[3]), actual = Dataset.synthetic(c[0], c[1], c[2], c[3]);
+            assertArrayEquals(expected.features().shape(), actual.features().shape());
+            assertArrayEquals(expected.features().toFloatArray(), actual.features().toFloatArray(), Arrays.toString(c));
+            assertArrayEquals(expected.labels().toLongArray(), actual.labels().toLongArray(), Arrays.toString(c));
+        }
+        assertEquals("synthetic (3 features, 2 classes, seed 0)", Dataset.synthetic(40, 3, 2, 0).description());
+    }
+
+    /**
+     * The synthetic set is written into native memory as it is drawn: no Java array of the whole set
+     * (a double[] is twice its float32 bytes) and no native temporaries beside the features and labels.
+     */
+    @Test
+    void theSyntheticSetIsMadeInPlaceWithoutAJavaCopy() {
+        int samples = 4096, features = 784;
+        long dataBytes = (long) samples * features * Float.BYTES + samples * Long.BYTES;
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        BufferPool pool = new BufferPool("synthetic-test");
+        try (var scope = MemoryScope.open("synthetic", pool)) {
+            Dataset.synthetic(16, features, 10, 0);   // classes loaded and initialised outside the count
+            pool.resetPeak();
+            long heapBefore = threads.getCurrentThreadAllocatedBytes();
+            Dataset d = Dataset.synthetic(samples, features, 10, 0);
+            long heap = threads.getCurrentThreadAllocatedBytes() - heapBefore;
+            long peak = pool.stats().peakBytesInUse();
+            assertEquals(samples, d.size());
+            assertTrue(heap < dataBytes / 8, "Java heap allocated making " + dataBytes + " bytes of data: " + heap);
+            assertTrue(peak < dataBytes * 1.25, "native peak making " + dataBytes + " bytes of data: " + peak);
+        }
     }
 }
