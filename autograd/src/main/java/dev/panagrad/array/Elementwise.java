@@ -125,4 +125,86 @@ public final class Elementwise {
         Kernels.map(op, t, c.segment(), c.offset, out.segment(), 0, a.numel());
         return out;
     }
+
+    /** {@code torch.where(cond, a, b)}'s values: a where cond (bool), else b, broadcast to {@code shape}, in {@code outType}. */
+    public static <T extends Strided> T where(T cond, T a, T b, int[] shape, DType outType, Strided.Factory<T> f) {
+        T c = Layout.broadcastData(cond, shape, f), ac = Layout.broadcastData(a, shape, f), bc = Layout.broadcastData(b, shape, f);
+        T out = f.empty(outType, shape);
+        MemorySegment cs = c.segment(), as = ac.segment(), bs = bc.segment(), os = out.segment();
+        for (long i = 0, n = out.numel(); i < n; i++) {
+            boolean pick = Kernels.get(cs, c.dtype, c.offset + i) != 0;
+            if (outType == DType.I64) {   // exact: a double rounds int64 above 2^53
+                os.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i, pick ? Kernels.getLong(as, ac.dtype, ac.offset + i) : Kernels.getLong(bs, bc.dtype, bc.offset + i));
+            } else {
+                Kernels.set(os, outType, i, pick ? Kernels.get(as, ac.dtype, ac.offset + i) : Kernels.get(bs, bc.dtype, bc.offset + i));
+            }
+        }
+        return out;
+    }
+
+    /** A contiguous copy of {@code x} with {@code value} where the bool {@code mask} (broadcast to x's shape) is true. */
+    public static <T extends Strided> T maskedFill(T x, T mask, double value, Strided.Factory<T> f) {
+        T out = Layout.contiguousCopy(x, f);
+        T m = Layout.broadcastData(mask, x.shape, f);
+        MemorySegment ms = m.segment(), os = out.segment();
+        for (long i = 0, n = out.numel(); i < n; i++) if (ms.get(java.lang.foreign.ValueLayout.JAVA_BYTE, m.offset + i) != 0) Kernels.set(os, out.dtype, i, value);
+        return out;
+    }
+
+    /**
+     * relu's backward in one pass: {@code g} where the relu output {@code y} is positive (or NaN), else 0,
+     * written into {@code g} itself when {@code intoG}; null when the layouts do not allow it (dtypes or
+     * shapes differ, or either is not contiguous), for the caller to compose it instead.
+     */
+    public static <T extends Strided> T reluBackward(T g, Strided y, boolean intoG, Strided.Factory<T> f) {
+        if (g.dtype != y.dtype || !Arrays.equals(g.shape, y.shape) || !g.isContiguous() || !y.isContiguous()) return null;
+        T out = intoG ? g : f.empty(g.dtype, g.shape);
+        long outOffset = intoG ? g.offset : 0;
+        Kernels.reluBackward(g.dtype, g.segment(), g.offset, y.segment(), y.offset, out.segment(), outOffset, g.numel());
+        return out;
+    }
+
+    /** {@code op} applied to every element of a contiguous array, in place. */
+    public static void mapInPlace(UnaryOp op, Strided a) {
+        if (!a.isContiguous()) throw new IllegalArgumentException("mapInPlace: needs a contiguous array, got shape " + Shape.str(a.shape) + " strides " + Arrays.toString(a.strides));
+        Kernels.map(op, a.dtype, a.segment(), a.offset, a.segment(), a.offset, a.numel());
+    }
+
+    /** {@code a op= b} for a contiguous {@code a} and a contiguous {@code b} of a's shape and dtype, in one pass. */
+    public static void zipInPlace(BinaryOp op, Strided a, Strided b) {
+        Kernels.zip(op, a.dtype, a.segment(), a.offset, b.dtype, b.segment(), b.offset, a.dtype, a.segment(), a.offset, a.numel());
+    }
+
+    /** {@code a op= s} for a contiguous {@code a}. */
+    public static void zipScalarInPlace(BinaryOp op, Strided a, double s) {
+        Kernels.zipScalar(op, a.dtype, a.segment(), a.offset, s, a.dtype, a.segment(), a.offset, a.numel());
+    }
+
+    /** {@code a += alpha·b} for contiguous arrays of one shape and dtype. */
+    public static void addScaledInPlace(Strided a, Strided b, double alpha) {
+        Kernels.addScaled(a.dtype, a.segment(), a.offset, b.segment(), b.offset, alpha, a.numel());
+    }
+
+    /** Every element of a contiguous {@code a} set to {@code value} (zero bytes for +0). */
+    public static void fillInPlace(Strided a, double value) {
+        if (value == 0 && !(1 / value < 0)) {
+            a.segment().asSlice(a.offset * a.dtype.byteSize(), a.numel() * a.dtype.byteSize()).fill((byte) 0);
+        } else {
+            Kernels.fill(a.segment(), a.dtype, a.offset, a.numel(), value);
+        }
+    }
+
+    /** The bytes of a contiguous {@code src} into a contiguous {@code dst} of the same dtype and element count. */
+    public static void copyInPlace(Strided dst, Strided src) {
+        long bytes = dst.numel() * dst.dtype.byteSize();
+        MemorySegment.copy(src.segment(), src.offset * src.dtype.byteSize(), dst.segment(), dst.offset * dst.dtype.byteSize(), bytes);
+    }
+
+    /**
+     * SGD with momentum in one pass over contiguous float32 arrays of one shape: {@code buf = μ·buf + d;
+     * p −= lr·buf}, rounded as {@code buf.mul_(μ).add_(d); p.add_(buf, alpha=-lr)} round.
+     */
+    public static void sgdMomentumInPlace(Strided p, Strided buf, Strided d, double momentum, double lr) {
+        Kernels.sgdMomentum(p.segment(), p.offset, buf.segment(), buf.offset, d.segment(), d.offset, momentum, lr, p.numel());
+    }
 }

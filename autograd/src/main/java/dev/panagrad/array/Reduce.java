@@ -114,4 +114,59 @@ public final class Reduce {
         T r = sum(a, dims.stream().mapToInt(Integer::intValue).toArray(), true, f);
         return Layout.reshape(r, target, f);
     }
+
+    /** Softmax (or log-softmax) of a floating array along dimension {@code d}, in {@code Elementwise.scalarResult(a.dtype)}. */
+    public static <T extends Strided> T softmax(T a, int d, boolean log, Strided.Factory<T> f) {
+        int last = Math.max(0, a.shape.length - 1);
+        T moved = a.shape.length == 0 ? Layout.contiguousCopy(a, f) : Layout.contiguousCopy(Layout.transpose(a, d, last, f), f);
+        DType t = Elementwise.scalarResult(a.dtype);
+        if (moved.dtype != t) moved = Layout.converted(moved, t, f);
+        long cols = a.shape.length == 0 ? 1 : a.shape[d];
+        long rows = cols == 0 ? 0 : a.numel() / cols;
+        T res = f.empty(t, moved.shape);
+        Kernels.softmaxRows(log, t, moved.segment(), rows, cols, res.segment());
+        return a.shape.length == 0 ? res : Layout.contiguousCopy(Layout.transpose(res, d, last, f), f);
+    }
+
+    /**
+     * Σ over the rows of contiguous logits [N, C] of {@code logsumexp(row) − row[label]}, labels a contiguous
+     * int64 [N] (checked by {@link Scatter#checkClassIndices}): the summed cross-entropy, in one pass per row.
+     */
+    public static double crossEntropySum(Strided logits, Strided labels) {
+        int rows = logits.shape[0], cols = logits.shape[1];
+        DType dt = logits.dtype;
+        MemorySegment xs = logits.segment(), ts = labels.segment();
+        double total = 0;
+        for (int r = 0; r < rows; r++) {
+            long row = logits.offset + (long) r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) max = Math.max(max, Kernels.get(xs, dt, row + c));
+            double sum = 0;
+            for (int c = 0; c < cols; c++) sum += Math.exp(Kernels.get(xs, dt, row + c) - max);
+            long label = ts.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, labels.offset + r);
+            total += max + Math.log(sum) - Kernels.get(xs, dt, row + label);
+        }
+        return total;
+    }
+
+    /** The gradient of {@link #crossEntropySum} times {@code scale}: {@code (softmax(row) − onehot(label))·scale}, the softmax recomputed. */
+    public static <T extends Strided> T crossEntropyGrad(Strided logits, Strided labels, double scale, Strided.Factory<T> f) {
+        int rows = logits.shape[0], cols = logits.shape[1];
+        DType dt = logits.dtype;
+        T grad = f.empty(dt, new int[] {rows, cols});
+        MemorySegment in = logits.segment(), lab = labels.segment(), out = grad.segment();
+        for (int r = 0; r < rows; r++) {
+            long row = logits.offset + (long) r * cols, orow = (long) r * cols;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) max = Math.max(max, Kernels.get(in, dt, row + c));
+            double sum = 0;
+            for (int c = 0; c < cols; c++) sum += Math.exp(Kernels.get(in, dt, row + c) - max);
+            long label = lab.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, labels.offset + r);
+            for (int c = 0; c < cols; c++) {
+                double p = Math.exp(Kernels.get(in, dt, row + c) - max) / sum;
+                Kernels.set(out, dt, orow + c, (p - (c == label ? 1 : 0)) * scale);
+            }
+        }
+        return grad;
+    }
 }

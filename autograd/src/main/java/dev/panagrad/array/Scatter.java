@@ -85,4 +85,21 @@ public final class Scatter {
     public static void checkIndex(Strided index, String op) {
         if (index.dtype != DType.I64) throw new IllegalArgumentException(op + "(): Expected dtype int64 for index, got " + index.dtype.pytorchName());
     }
+
+    /**
+     * Class-index targets for an input [N, C]: int64, shape [N], every value in [0, C), read in place (no
+     * heap copy of the labels); {@code op} names the caller in the refusal.
+     */
+    public static void checkClassIndices(String op, Strided input, Strided target) {
+        if (target.dtype != DType.I64) throw new IllegalArgumentException(op + ": expected target of dtype int64 (class indices), got " + target.dtype.pytorchName());
+        if (target.shape.length != 1 || target.shape[0] != input.shape[0]) {
+            throw new IllegalArgumentException(op + ": expected target of shape [" + input.shape[0] + "], got " + Shape.str(target.shape));
+        }
+        int classes = input.shape[1];
+        MemorySegment ts = target.segment();
+        for (int i = 0; i < target.shape[0]; i++) {
+            long t = ts.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, target.offset + i * target.strides[0]);
+            if (t < 0 || t >= classes) throw new IndexOutOfBoundsException(op + ": target " + t + " is out of bounds for " + classes + " classes");
+        }
+    }
 }

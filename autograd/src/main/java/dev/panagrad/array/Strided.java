@@ -32,8 +32,20 @@ public abstract class Strided {
         /** An uninitialised contiguous array. */
         T empty(DType dtype, int[] shape);
 
+        /** An array over {@code storage} with this layout, outside any graph. */
+        T wrap(Storage storage, DType dtype, int[] shape, long[] strides, long offset);
+
         /** Another view of {@code of}'s storage (same dtype), outside any graph. */
-        T view(Strided of, int[] shape, long[] strides, long offset);
+        default T view(Strided of, int[] shape, long[] strides, long offset) {
+            return wrap(of.storage, of.dtype, shape, strides, offset);
+        }
+
+        /** A contiguous array of {@code value}s. */
+        default T full(DType dtype, double value, int[] shape) {
+            T t = empty(dtype, shape);
+            Kernels.fill(t.segment(), dtype, 0, t.numel(), value);
+            return t;
+        }
     }
 
     public int[] shape() { return shape.clone(); }

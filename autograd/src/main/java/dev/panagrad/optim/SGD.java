@@ -1,6 +1,7 @@
 package dev.panagrad.optim;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.array.Elementwise;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +40,7 @@ public final class SGD extends Optimizer {
             if (weightDecay != 0) d = d.add(p, weightDecay);
             if (momentum != 0 && buffers[i] != null && weightDecay == 0 && dampening == 0 && !nesterov
                     && p.fusableWith(d) && p.fusableWith(buffers[i])) {
-                p.sgdMomentumStep(buffers[i], d, momentum, lr);   // the two updates below in one pass
+                fusedMomentumStep(p, buffers[i], d);   // the two updates below in one pass
                 continue;
             }
             if (momentum != 0) {
@@ -52,5 +53,16 @@ public final class SGD extends Optimizer {
             }
             p.addInPlace(d, -lr);
         }
+    }
+
+    /**
+     * {@code buf = μ·buf + d; p −= lr·buf} in one pass over contiguous float32 tensors outside a graph
+     * ({@link Tensor#fusableWith}), rounded as {@code buf.mul_(μ).add_(d); p.add_(buf, alpha=-lr)} round; both
+     * version counters move, as the two in-place ops would move them.
+     */
+    private void fusedMomentumStep(Tensor p, Tensor buf, Tensor d) {
+        Elementwise.sgdMomentumInPlace(p, buf, d, momentum, lr);
+        buf.storage().bumpVersion();
+        p.storage().bumpVersion();
     }
 }
