@@ -173,6 +173,7 @@ OPS = {
     "tanh": lambda i, a: torch.tanh(i[0]),                      # tanh()
     "sigmoid": lambda i, a: torch.sigmoid(i[0]),                # sigmoid()
     "relu": lambda i, a: torch.relu(i[0]),                      # relu()
+    "silu": lambda i, a: F.silu(i[0]),                          # silu()
     "clamp": lambda i, a: torch.clamp(i[0], min=_opt(a["min"]), max=_opt(a["max"])),   # clamp(min, max), ±inf for none
     "pow_s": lambda i, a: i[0] ** a["p"],                       # pow(p)
     "softmax": lambda i, a: torch.softmax(i[0], a["dim"]),      # softmax(dim)
@@ -1044,6 +1045,14 @@ def named_cases():
     case("where_with_float_condition_refused", g13, "torch.where(float condition, a, b) is refused",
          {"c": t_in([1, 0]), "a": t_in([1, 1]), "b": t_in([0, 0])},
          [{"op": "where", "in": ["c", "a", "b"], "out": "y"}], match_message=True)
+
+    gops = "op table: ops added after issue 10, one case each (docs/adding-an-op.md)"
+    for dt in ("float32", "float64"):
+        case("silu_" + dt, gops, "F.silu(x) on negatives, zero and positives; (silu(x) * g).sum().backward()",
+             {"x": t_in([-6, -3, -1, -0.5, 0, 0.5, 1, 3, 6, 20], dt, shape=[2, 5], requires_grad=True),
+              "g": t_in([1, -2, 0.5, 3, 1, -1, 2, 0.25, -0.5, 1], dt, shape=[2, 5])},
+             [{"op": "silu", "in": ["x"], "out": "y"}, {"op": "mul", "in": ["y", "g"], "out": "yg"},
+              {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
 
     for c in cases:
         c["expect"] = run_program(c)

@@ -218,6 +218,9 @@ public final class Tensor extends Operand<Tensor> {
 
     public Tensor sigmoid() { return Pointwise.sigmoid(this); }
 
+    /** x·σ(x): {@code F.silu}. */
+    public Tensor silu() { return Pointwise.silu(this); }
+
     /** max(x, 0); NaN stays NaN. */
     public Tensor relu() { return Pointwise.relu(this); }
 

@@ -74,9 +74,11 @@ class GradCheckTest {
                 Arguments.of("tanh", (Op) in -> in[0].tanh(), new Tensor[] {transposed()}),
                 Arguments.of("sigmoid", (Op) in -> in[0].sigmoid(), new Tensor[] {sliced()}),
                 Arguments.of("relu", (Op) in -> in[0].relu(), new Tensor[] {transposed()}),
+                Arguments.of("silu", (Op) in -> in[0].silu(), new Tensor[] {sliced()}),
                 Arguments.of("clamp, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {beyondBothBounds()}),
                 Arguments.of("clamp of a transposed leaf, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {leafOf(beyondBothBounds().t())}),
                 Arguments.of("clampMin, below and above", (Op) in -> in[0].clampMin(0.25), new Tensor[] {beyondBothBounds()}),
+                Arguments.of("clamp max only, below and above", (Op) in -> in[0].clamp(Double.NEGATIVE_INFINITY, 0.25), new Tensor[] {beyondBothBounds()}),
                 Arguments.of("add broadcast", (Op) in -> in[0].add(in[1], 2.5), new Tensor[] {transposed(), any(4)}),
                 Arguments.of("sub broadcast", (Op) in -> in[0].sub(in[1]), new Tensor[] {any(3, 1), sliced()}),
                 Arguments.of("mul broadcast", (Op) in -> in[0].mul(in[1]), new Tensor[] {sliced(), any(1, 4)}),
@@ -100,6 +102,7 @@ class GradCheckTest {
                 Arguments.of("matmul 1D.2D", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(3), transposed()}),
                 Arguments.of("matmul dot", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(4), leafOf(any(8).index("::2"))}),
                 Arguments.of("matmul batched broadcast", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(2, 3, 4), leafOf(any(5, 4).t())}),
+                Arguments.of("matmul batch by batch (bmm), broadcast", (Op) in -> in[0].matmul(in[1]), new Tensor[] {any(2, 3, 4), leafOf(any(1, 2, 4).transpose(1, 2))}),
                 Arguments.of("t, transpose, permute", (Op) in -> in[0].t().transpose(0, 1).unsqueeze(0).permute(2, 0, 1), new Tensor[] {sliced()}),
                 Arguments.of("view, reshape, flatten", (Op) in -> in[0].view(2, 6).reshape(3, 2, 2).flatten().mul(in[0].flatten()), new Tensor[] {any(3, 4)}),
                 Arguments.of("reshape of non-contiguous", (Op) in -> in[0].reshape(12), new Tensor[] {transposed()}),
@@ -111,11 +114,42 @@ class GradCheckTest {
                 Arguments.of("cat", (Op) in -> Tensor.cat(1, in[0], in[1]), new Tensor[] {transposed(), any(3, 2)}),
                 Arguments.of("stack", (Op) in -> Tensor.stack(1, in[0], in[1]), new Tensor[] {sliced(), expanded()}),
                 Arguments.of("clone, contiguous", (Op) in -> in[0].contiguous().clone(), new Tensor[] {transposed()}),
+                Arguments.of("copy_ into a non-leaf, then used with both", (Op) in -> {
+                    Tensor y = in[0].mul(1);
+                    y.copyFrom(in[1].mul(2));
+                    return y.mul(in[0]);
+                }, new Tensor[] {transposed(), any(4)}),
+                Arguments.of("fill_ of a non-leaf", (Op) in -> {
+                    Tensor y = in[0].mul(3);
+                    y.fillInPlace(0.5);
+                    return y.mul(in[0]);
+                }, new Tensor[] {sliced()}),
+                Arguments.of("fill_ of a row of a non-leaf (CopySlices)", (Op) in -> {
+                    Tensor y = in[0].mul(3);
+                    y.index("0").fillInPlace(0.5);
+                    return y.mul(in[0]);
+                }, new Tensor[] {sliced()}),
                 Arguments.of("linear (x·Wᵀ + b, fused)", (Op) in -> Tensor.linear(in[0], in[1], in[2], false), new Tensor[] {any(5, 4), any(3, 4), any(3)}),
                 Arguments.of("linear + relu, transposed x and W", (Op) in -> Tensor.linear(in[0], in[1], in[2], true), new Tensor[] {transposed(), transposed(), any(3)}),
                 Arguments.of("linear without bias, relu", (Op) in -> Tensor.linear(in[0], in[1], null, true), new Tensor[] {sliced(), leafOf(any(4, 2).t())}),
                 Arguments.of("cross entropy", (Op) in -> Functional.crossEntropy(in[0], Tensor.fromArray(new long[] {1, 0, 3}, 3)), new Tensor[] {sliced()}),
                 Arguments.of("mse", (Op) in -> Functional.mseLoss(in[0], in[1]), new Tensor[] {transposed(), sliced()}));
+    }
+
+    /**
+     * Rows through a float32 intermediate: finite differences of a value rounded to float32 need a step
+     * far above float32's spacing (1e-3 here, so the rounding adds at most ~1e-4 relative), and the
+     * looser tolerance that goes with it.
+     */
+    static Stream<Arguments> throughFloat32() {
+        return Stream.of(
+                Arguments.of("to float32 and back", (Op) in -> in[0].to(DType.F32).mul(in[0].to(DType.F32)).to(DType.F64), new Tensor[] {transposed()}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("throughFloat32")
+    void analyticalGradientsThroughFloat32MatchFiniteDifferences(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradcheck(op::apply, inputs, 1e-3, 1e-3, 1e-3), name);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -121,6 +121,7 @@ final class Programs {
             case "tanh" -> x.tanh();
             case "sigmoid" -> x.sigmoid();
             case "relu" -> x.relu();
+            case "silu" -> x.silu();
             case "clamp" -> x.clamp(bound(a, "min", Double.NEGATIVE_INFINITY), bound(a, "max", Double.POSITIVE_INFINITY));
             case "pow_s" -> x.pow(num(a, "p"));
             case "softmax" -> x.softmax(integer(a, "dim"));

@@ -15,6 +15,8 @@ public enum UnaryOp {
     SIGMOID { public double apply(double x) { return 1 / (1 + Math.exp(-x)); } },
     /** max(x, 0) as PyTorch's relu: NaN stays NaN and -0.0 stays -0.0. */
     RELU { public double apply(double x) { return x < 0 ? 0 : x; } },
+    /** x·σ(x), computed as PyTorch's silu: x / (1 + e^−x). */
+    SILU { public double apply(double x) { return x / (1 + Math.exp(-x)); } },
     /** 1/√x: what PyTorch computes for {@code x.pow(-0.5)}. */
     RSQRT { public double apply(double x) { return 1 / Math.sqrt(x); } },
     IDENTITY { public double apply(double x) { return x; } };

@@ -97,6 +97,15 @@ public final class Pointwise {
         });
     }
 
+    /** x·σ(x) ({@code F.silu}); d/dx = σ(x)·(1 + x·(1 − σ(x))). */
+    @Op("SiluBackward0")
+    public static <T extends Operand<T>> T silu(T x) {
+        return unary("SiluBackward0", UnaryOp.SILU, x, true, (n, g) -> {
+            T s = n.saved(0), sig = sigmoid(s);
+            return grads(mul(g, mul(sig, add(mul(s, rsub(sig, 1)), 1))));
+        });
+    }
+
     /** max(x, 0), NaN stays NaN; d/dx = 0 where result ≤ 0, else 1 (so 0 at 0 and 1 at NaN, as PyTorch's threshold_backward). */
     @Op("ReluBackward0")
     public static <T extends Operand<T>> T relu(T x) {
