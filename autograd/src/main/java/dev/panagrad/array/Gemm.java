@@ -55,6 +55,10 @@ public final class Gemm {
         boolean ta = la[0] == 1, tb = lb[0] == 1;
         int lda = (int) la[1], ldb = (int) lb[1];
         boolean f32 = a.dtype == DType.F32;
+        if ((m == 1 || n == 1) && blas != JavaBlas.INSTANCE) {   // one row or one column: a GEMV, ~9x faster than a one-row GEMM
+            gemv(blas, f32, m, n, k, sa, ta, lda, sb, tb, ldb, accumulate, sc);
+            return;
+        }
         // rows of C split across Java threads (each a single-threaded GEMM on a zero-copy slice) when big enough
         long grain = Math.max(1, PARALLEL_GEMM_FLOPS / ((long) n * k));
         Parallel.forRange(m, Math.max(grain, 16), 16, (r0, r1) -> {
@@ -63,6 +67,27 @@ public final class Gemm {
             if (f32) blas.sgemm(ta, tb, rows, n, k, 1f, pa, lda, sb, ldb, accumulate ? 1f : 0f, pc, n);
             else blas.dgemm(ta, tb, rows, n, k, 1.0, pa, lda, sb, ldb, accumulate ? 1.0 : 0.0, pc, n);
         });
+    }
+
+    /**
+     * c = a·b (c += a·b when accumulating) for a one-row a (m = 1) or a one-column b (n = 1) as one matrix-vector
+     * product over the same memory: one BLAS call instead of a GEMM that packs a whole panel for one row. c is
+     * contiguous, so its elements are consecutive either way.
+     */
+    private static void gemv(Blas blas, boolean f32, int m, int n, int k, MemorySegment sa, boolean ta, int lda,
+                             MemorySegment sb, boolean tb, int ldb, boolean accumulate, MemorySegment sc) {
+        MemorySegment mat, vec;
+        boolean trans;
+        int rows, cols, ld, inc;
+        if (m == 1) {   // c[1, n] = a[1, k]·B[k, n]: c = Bᵀ·aᵀ
+            mat = sb; ld = ldb; vec = sa; inc = ta ? lda : 1;
+            trans = !tb; rows = tb ? n : k; cols = tb ? k : n;
+        } else {        // c[m, 1] = A[m, k]·b[k, 1]
+            mat = sa; ld = lda; vec = sb; inc = tb ? 1 : ldb;
+            trans = ta; rows = ta ? k : m; cols = ta ? m : k;
+        }
+        if (f32) blas.sgemv(trans, rows, cols, 1f, mat, ld, vec, inc, accumulate ? 1f : 0f, sc, 1);
+        else blas.dgemv(trans, rows, cols, 1.0, mat, ld, vec, inc, accumulate ? 1.0 : 0.0, sc, 1);
     }
 
     /** Every row of the contiguous [rows, cols] {@code out} set to the 1-D {@code bias} (the start of x·wᵀ + b with β = 1). */
