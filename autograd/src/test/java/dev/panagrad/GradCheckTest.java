@@ -159,6 +159,23 @@ class GradCheckTest {
     }
 
     /**
+     * gradgradcheck on every row: each backward formula, run with create_graph, is itself differentiated
+     * and checked against finite differences of the first derivatives (PyTorch's default tolerances).
+     * All of these ops are twice differentiable in PyTorch 1.13, so every row must pass.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void secondDerivativesMatchFiniteDifferencesOfFirstOnes(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradgradcheck(op::apply, inputs, 1e-6, 1e-5, 1e-3), name);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("throughFloat32")
+    void secondDerivativesThroughFloat32MatchFiniteDifferences(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradgradcheck(op::apply, inputs, 1e-3, 1e-3, 1e-3), name);
+    }
+
+    /**
      * gradcheck compares derivatives only, and its finite differences run on contiguous copies: a forward
      * that is wrong on a transposed, strided or expanded leaf would pass it. So: the forward on those
      * layouts equals the forward on contiguous copies of the same values (which the golden cases hold to

@@ -30,6 +30,7 @@ public class Node<T extends Differentiable<T>> {
     private boolean released;
     List<T> retainers;
     boolean gradWritable;
+    boolean accumulatesIntoLeaves;
 
     /**
      * @param next   for each input, the node its gradient goes to, or null
@@ -80,6 +81,13 @@ public class Node<T extends Differentiable<T>> {
      * instead of leasing another buffer of the same size.
      */
     public boolean canOverwriteGrad() { return gradWritable; }
+
+    /**
+     * True while this node's backward runs in an ordinary backward (no create_graph, not autograd.grad):
+     * a formula may then add a leaf input's gradient straight into its {@code .grad} (linear's weight
+     * GEMM with β = 1) instead of returning it.
+     */
+    public boolean accumulatesIntoLeaves() { return accumulatesIntoLeaves; }
 
     /** The nodes this node's gradients flow to, as PyTorch's {@code next_functions} (nulls included). */
     public List<Node<T>> nextFunctions() {
