@@ -1239,6 +1239,89 @@ def higher_order_training():
     return {"torch_version": torch.__version__, "hvp_mlp": hvp, "gradient_penalty": wgan}
 
 
+def hook_cases():
+    """Issue 12: tensor hooks (order, modified gradients, removal, retain_grad) and module hooks, with what each hook saw.
+
+    Replayed by HooksTest, which runs the same snippets in Java (each quoted there). Logs: [hook name, gradient] in call order.
+    """
+    def vals(t):
+        return None if t is None else [float(v) for v in t.detach().reshape(-1).tolist()]
+
+    out = {}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda g: log.append(["y1", vals(g)]) or g * 2)
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(["y2", vals(g)]) or g + 1)
+    x.register_hook(lambda g: log.append(["x1", vals(g)]) or g * 10)
+    h = x.register_hook(lambda g: log.append(["x2", vals(g)]))
+    (y * y).sum().backward()
+    out["order_and_modified"] = {"why": "y = x*3; y hooks g*2, retain_grad, g+1; x hooks g*10, log; (y*y).sum().backward()",
+                                 "log": log, "x_grad": vals(x.grad), "y_grad": vals(y.grad)}
+    log = []
+    h.remove(); x.grad = None
+    (x * 3 * x).sum().backward()
+    out["after_remove"] = {"why": "the same x after removing its second hook; x.grad = None; (x*3*x).sum().backward()", "log": log, "x_grad": vals(x.grad)}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(["y", vals(g)]) or g * 2)
+    y.sum().backward()
+    out["retain_grad_before_hook"] = {"why": "y.retain_grad() then y.register_hook(g*2): y.grad is the unmodified gradient",
+                                      "log": log, "x_grad": vals(x.grad), "y_grad": vals(y.grad)}
+    log = []
+    a = torch.tensor([1., 2.], requires_grad=True)
+    a.register_hook(lambda g: log.append(["a", vals(g)]) or g * 100)
+    b = a * 2
+    b.register_hook(lambda g: log.append(["b", vals(g)]) or g * 5)
+    ga, gb = torch.autograd.grad((b * b).sum(), [a, b])
+    out["autograd_grad"] = {"why": "a hook g*100 on leaf a, b = a*2 hook g*5; grad((b*b).sum(), [a, b]): captures are taken before hooks, a leaf's hook does not run",
+                            "log": log, "ga": vals(ga), "gb": vals(gb)}
+    msgs = {}
+    try:
+        torch.ones(2).register_hook(lambda g: g)
+    except RuntimeError as e:
+        msgs["no_grad"] = str(e)
+    c = torch.tensor([1., 2.], requires_grad=True)
+    c.register_hook(lambda g: torch.ones(3))
+    try:
+        (c * 2).sum().backward()
+    except RuntimeError as e:
+        msgs["size"] = str(e)
+    c = torch.tensor([1., 2.], requires_grad=True)
+    c.register_hook(lambda g: g.double())
+    try:
+        (c * 2).sum().backward()
+    except RuntimeError as e:
+        msgs["type"] = str(e)
+    out["messages"] = msgs
+
+    # module hooks on Sequential(Linear(3, 2), ReLU(), Linear(2, 1)), float64
+    torch.manual_seed(0)
+    w1 = _fixed([2, 3], 30, 0.8); b1 = _fixed([2], 31, 0.3); w2 = _fixed([1, 2], 32, 0.8); b2 = _fixed([1], 33, 0.3)
+    xin = _fixed([4, 3], 34)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        m[0].weight.copy_(w1); m[0].bias.copy_(b1); m[2].weight.copy_(w2); m[2].bias.copy_(b2)
+    log = []
+    m[0].register_forward_pre_hook(lambda mod, inp: log.append(["pre0", vals(inp[0])]) or (inp[0] * 2,))
+    m[0].register_forward_hook(lambda mod, inp, o: log.append(["fwd0", vals(o)]) or o + 1)
+    m[2].register_full_backward_hook(lambda mod, gi, go: log.append(["bwd2_in", vals(gi[0])]) or log.append(["bwd2_out", vals(go[0])]) or (gi[0] * 0.5,))
+    m[0].register_full_backward_hook(lambda mod, gi, go: log.append(["bwd0_in", vals(gi[0])]) or log.append(["bwd0_out", vals(go[0])]))
+    xr = xin.clone().requires_grad_(True)
+    y = m(xr)
+    y.sum().backward()
+    out["module_hooks"] = {"why": "Sequential(Linear(3,2), ReLU(), Linear(2,1)) float64; layer 0: forward pre-hook x*2, forward hook out+1, "
+                                  "full backward hook (log); layer 2: full backward hook grad_input*0.5; y = m(x); y.sum().backward()",
+                           "inputs": _tensors({"w1": w1, "b1": b1, "w2": w2, "b2": b2, "x": xin}), "output": vals(y), "log": log,
+                           "grads": {"w1": vals(m[0].weight.grad), "b1": vals(m[0].bias.grad), "w2": vals(m[2].weight.grad),
+                                     "b2": vals(m[2].bias.grad), "x": vals(xr.grad)},
+                           "grad_fn": type(y.grad_fn).__name__}
+    return out
+
+
 # ------------------------------------------------------------------------ the large float32 cases
 #
 # Inputs are not stored: both sides compute them from one formula over int64 arithmetic,
@@ -1542,7 +1625,7 @@ def fuzz_file():
                      "values": "row-major; floats as the shortest text that reads back as the same value of their dtype (results in float64: "
                                "rounded to 12 significant digits first); "
                                "\"nan\", \"inf\", \"-inf\" as strings; bool as 0/1"},
-            "named": named, "programs": programs, "higher_order": higher_order_training()}
+            "named": named, "programs": programs, "higher_order": higher_order_training(), "hooks": hook_cases()}
 
 
 def main():

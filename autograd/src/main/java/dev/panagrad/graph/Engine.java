@@ -37,8 +37,9 @@ public final class Engine {
         boolean gradMode = GradMode.set(createGraph);
         try {
             Node<T> fn = root.gradFn();
-            if (fn == null) {   // a leaf: its gradient is the seed
-                root.accumulateGrad(seed);
+            if (fn == null) {   // a leaf: its gradient is the seed, through the leaf's hooks
+                Node<T> acc = root.gradAccumulator();
+                root.accumulateGrad(acc.preHooks == null ? seed : acc.runPreHooks(seed));
                 return;
             }
             run(List.of(fn), List.of(seed), memory, retainGraph, null);
@@ -202,8 +203,9 @@ public final class Engine {
                     continue;
                 }
             }
-            if (node.retainers != null && grad != null) {
-                for (T t : node.retainers) t.accumulateRetainedGrad(grad);   // copies: never recorded below
+            if (node.preHooks != null && grad != null) {   // hooks and retained gradients
+                if (node.hasTensorHooks()) memory.escape(grad.storage());   // a hook may keep the gradient it is given
+                grad = node.runPreHooks(grad);
             }
             memory.nodeStarts();
             try {

@@ -28,7 +28,13 @@ public class Node<T extends Differentiable<T>> {
     private List<SavedValue<T>> saved;
     private final boolean savedAnything;
     private boolean released;
-    List<T> retainers;
+    /**
+     * What runs on the incoming gradient before the formula, in registration order (PyTorch's pre-hooks):
+     * a tensor's hooks (one group per tensor, placed where its first hook was registered) and retained
+     * gradients ({@code retainGrad()}, placed where it was called). Null when there are none: the common
+     * path pays one null check.
+     */
+    List<PreHook<T>> preHooks;
     boolean gradWritable;
     boolean accumulatesIntoLeaves;
 
@@ -110,16 +116,86 @@ public class Node<T extends Differentiable<T>> {
         saved = List.of();
     }
 
+    /** One entry of {@link #preHooks}. */
+    sealed interface PreHook<T extends Differentiable<T>> permits Retain, Hooks {}
+
+    /** {@code retainGrad()}: the tensor keeps the gradient as it is at this point of the hooks. */
+    record Retain<T extends Differentiable<T>>(T tensor) implements PreHook<T> {}
+
+    /** A tensor's hooks ({@code registerHook}), run in order; each may return a replacement (null: unchanged). */
+    public static final class Hooks<T extends Differentiable<T>> implements PreHook<T> {
+        private final List<java.util.function.UnaryOperator<T>> hooks = new ArrayList<>(2);
+
+        /** Adds a hook; the handle removes it. */
+        public RemovableHandle add(java.util.function.UnaryOperator<T> hook) {
+            hooks.add(hook);
+            return new RemovableHandle(() -> hooks.remove(hook));
+        }
+
+        boolean isEmpty() { return hooks.isEmpty(); }
+
+        T run(T grad) {
+            for (int i = 0; i < hooks.size(); i++) {
+                java.util.function.UnaryOperator<T> hook = hooks.get(i);
+                T r = hook.apply(grad);
+                if (r == null) continue;
+                if (!Arrays.equals(r.shape(), grad.shape())) throw new IllegalStateException("hook '" + hookName(hook) + "' has changed the size of value");
+                if (r.dtype() != grad.dtype()) {
+                    throw new IllegalStateException("hook '" + hookName(hook) + "' has changed the type of value (was " + grad.dtype().tensorTypeName()
+                            + " got " + r.dtype().tensorTypeName() + ")");
+                }
+                grad = r;
+            }
+            return grad;
+        }
+
+        /** Python prints a hook's {@code __name__}; a Java lambda has none: {@code <lambda>} as Python's lambdas. */
+        private static String hookName(Object hook) {
+            Class<?> c = hook.getClass();
+            return c.isSynthetic() || c.isHidden() || c.getSimpleName().isEmpty() ? "<lambda>" : c.getSimpleName();
+        }
+    }
+
+    /** Starts a tensor's group of hooks at the end of this node's pre-hooks. */
+    public Hooks<T> addHooks() {
+        Hooks<T> h = new Hooks<>();
+        if (preHooks == null) preHooks = new ArrayList<>(2);
+        preHooks.add(h);
+        return h;
+    }
+
+    /** Whether anything (a hook, a retained gradient) must see this node's incoming gradient first. */
+    public boolean hasPreHooks() {
+        if (preHooks == null) return false;
+        for (PreHook<T> p : preHooks) if (!(p instanceof Hooks<T> h) || !h.isEmpty()) return true;
+        return false;
+    }
+
+    boolean hasTensorHooks() {
+        for (PreHook<T> p : preHooks) if (p instanceof Hooks<T> h && !h.isEmpty()) return true;
+        return false;
+    }
+
+    /** Runs the pre-hooks on the incoming gradient; returns the gradient the formula then gets. */
+    T runPreHooks(T grad) {
+        for (int i = 0; i < preHooks.size(); i++) {
+            PreHook<T> p = preHooks.get(i);
+            if (p instanceof Hooks<T> h) grad = h.run(grad);
+            else ((Retain<T>) p).tensor().accumulateRetainedGrad(grad);
+        }
+        return grad;
+    }
+
     /** Has {@code t} (a non-leaf with this grad_fn) receive its gradient when this node runs. */
     public void addRetainer(T t) {
-        if (retainers == null) retainers = new ArrayList<>(1);
-        for (T r : retainers) if (r == t) return;
-        retainers.add(t);
+        if (preHooks == null) preHooks = new ArrayList<>(1);
+        for (PreHook<T> p : preHooks) if (p instanceof Retain<T> r && r.tensor() == t) return;
+        preHooks.add(new Retain<>(t));
     }
 
     /** Stops {@code t} receiving its gradient here: its grad_fn changed, and PyTorch moves the retains_grad hook along. */
     public void removeRetainer(T t) {
-        if (retainers != null) retainers.removeIf(r -> r == t);
+        if (preHooks != null) preHooks.removeIf(p -> p instanceof Retain<T> r && r.tensor() == t);
     }
 
     @Override

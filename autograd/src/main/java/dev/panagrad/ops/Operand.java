@@ -43,6 +43,8 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
     private T grad;
     private boolean retainsGrad;
     private AccumulateGrad<T> accumulator;
+    /** This tensor's hooks ({@link #registerHook}), attached to its grad_fn (or AccumulateGrad) at the first registration. */
+    private Node.Hooks<T> hooks;
     /**
      * For a view made by a view op (slice, view, t, expand, ...): its base, PyTorch's {@code _base}, never
      * itself a view; null otherwise. Views share the base's storage and so its version counter.
@@ -135,6 +137,29 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
     }
 
     public boolean retainsGrad() { return retainsGrad; }
+
+    /**
+     * PyTorch's {@code register_hook}: {@code hook} is called with this tensor's gradient during
+     * backward, before it is used (a leaf: before it is added into {@code .grad}; a non-leaf: before its
+     * grad_fn runs), and may return a replacement of the same shape and dtype (null: unchanged). Hooks run
+     * in registration order; a {@link #retainGrad()} sees the gradient as the hooks registered before
+     * it left it (torch 1.13: all of a tensor's hooks sit where its first one was registered).
+     *
+     * {@snippet :
+     * RemovableHandle h = y.registerHook(g -> g.mul(2));   // y.register_hook(lambda g: g * 2)
+     * h.remove();
+     * }
+     *
+     * @throws IllegalStateException "cannot register a hook on a tensor that doesn't require gradient"
+     */
+    public dev.panagrad.graph.RemovableHandle registerHook(UnaryOperator<T> hook) {
+        if (!requiresGrad()) throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
+        if (hooks == null) {
+            Node<T> fn = fn();
+            hooks = (fn != null ? fn : edge()).addHooks();
+        }
+        return hooks.add(hook);
+    }
 
     /** Backward from a one-element tensor. */
     public void backward() { Engine.backward(self(), null, false); }
@@ -283,7 +308,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * caller then returns the product to the engine as usual.
      */
     final boolean accumulateGradProduct(T a, T b) {
-        if (GradMode.isEnabled() || gradFn != null || !requiresGrad || retainsGrad) return false;
+        if (GradMode.isEnabled() || gradFn != null || !requiresGrad || retainsGrad || (accumulator != null && accumulator.hasPreHooks())) return false;
         if (grad != null && (!grad.isContiguous() || grad.dtype != dtype)) return false;
         if (grad == null) {
             T fresh = emptyWithLifetimeOf("grad");
