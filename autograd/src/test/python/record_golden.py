@@ -299,7 +299,7 @@ def run_program(prog, record=True):
     last = {n: snap(t) for n, t in env.items()}   # each name's value as last recorded
     in_place = False
     for k, step in enumerate(prog["steps"]):
-        ctx = torch.no_grad() if step.get("no_grad") else contextlib.nullcontext()
+        ctx = torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly") else contextlib.nullcontext()
         try:
             with ctx:
                 res = run_step(step, env)
@@ -728,7 +728,7 @@ class Gen:
         """The live tensors after the program's steps (re-run from the inputs)."""
         env = {n: tensor_of(s) for n, s in self.prog["inputs"].items()}
         for step in self.prog["steps"]:
-            ctx = torch.no_grad() if step.get("no_grad") else contextlib.nullcontext()
+            ctx = torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly") else contextlib.nullcontext()
             try:
                 with ctx:
                     res = run_step(step, env)
@@ -1067,10 +1067,33 @@ def named_cases():
               {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
 
     higher_order_cases(case)
+    anomaly_cases(case)
 
     for c in cases:
         c["expect"] = run_program(c)
     return cases
+
+
+def anomaly_cases(case):
+    """Issue 12: anomaly detection's messages (steps with "anomaly": true run under torch.autograd.detect_anomaly())."""
+    g = "issue 12: anomaly detection"
+    A = {"anomaly": True}
+    case("anomaly_log_nan", g, "under detect_anomaly: (x.log() * 0).sum().backward() at x = [0, 2]: LogBackward0 gets 0 and returns 0/0",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "log", "in": ["x"], "out": "y", **A}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z", **A},
+          {"op": "sum", "in": ["z"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
+    case("anomaly_sqrt_nan", g, "under detect_anomaly: (x.sqrt() * 0).sum().backward() at x = [0, 2]: SqrtBackward0 returns 0/0",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "sqrt", "in": ["x"], "out": "y", **A}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z", **A},
+          {"op": "sum", "in": ["z"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
+    case("anomaly_nan_without_anomaly_mode", g, "the same without detect_anomaly: no error, x.grad = [nan, 0]",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "log", "in": ["x"], "out": "y"}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z"},
+          {"op": "sum", "in": ["z"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("anomaly_inplace_hint", g, "under detect_anomaly: y = x.sigmoid(); y.mul_(2); y.sum().backward(): the version error with the anomaly-mode hint",
+         {"x": t_in([1, 2], requires_grad=True)},
+         [{"op": "sigmoid", "in": ["x"], "out": "y", **A}, {"op": "mul_s_", "in": ["y"], "args": {"s": 2}, "out": "y", **A},
+          {"op": "sum", "in": ["y"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
 
 
 def higher_order_cases(case):

@@ -49,6 +49,10 @@ final class Programs {
                     try (var off = Grad.disabled()) {
                         result = apply(op, in, args);
                     }
+                } else if (step.has("anomaly") && step.get("anomaly").getAsBoolean()) {
+                    try (var anomaly = Grad.setDetectAnomaly(true)) {
+                        result = apply(op, in, args);
+                    }
                 } else {
                     result = apply(op, in, args);
                 }

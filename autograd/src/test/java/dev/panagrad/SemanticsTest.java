@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class SemanticsTest {
     static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
             + " with torch.autograd.set_detect_anomaly(True)."
-            + " (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or copyFrom, on this tensor or a view of it after the op that saved it.)";
+            + " (In Java: try (var anomaly = Grad.detectAnomaly()) { ... } around the forward and the backward.)";
 
     static Tensor leaf() {
         return Tensor.of(1, 2, 3).requiresGrad(true);

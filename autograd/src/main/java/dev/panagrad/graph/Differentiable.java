@@ -36,6 +36,9 @@ public interface Differentiable<T extends Differentiable<T>> {
      */
     Storage storage();
 
+    /** Whether any element is NaN (anomaly detection's check of each node's gradients). */
+    boolean anyNaN();
+
     /** {@code this + other}, a new value: gradients that reach the same node add up. */
     T add(T other);
 

@@ -176,6 +176,7 @@ public final class Engine {
      */
     private static <T extends Differentiable<T>> void run(List<Node<T>> starts, List<T> seeds, GradBuffers memory, boolean retainGraph,
                                                           IdentityHashMap<Node<T>, Object> captures) {
+        boolean anomaly = GradMode.anomalyEnabled();
         IdentityHashMap<Node<T>, int[]> dependencies = dependencies(starts);
         IdentityHashMap<Node<T>, Boolean> needed = captures == null ? null : needed(dependencies.keySet(), captures);
         IdentityHashMap<Node<T>, T> inputs = new IdentityHashMap<>();   // the gradient summed so far for each node's output
@@ -214,6 +215,10 @@ public final class Engine {
                 T[] grads;
                 try {
                     grads = grad == null ? null : node.apply(grad);
+                    if (anomaly && grads != null) checkNaN(node, grads);
+                } catch (RuntimeException e) {
+                    if (anomaly) node.reportAnomaly(e);
+                    throw e;
                 } finally {
                     node.gradWritable = false;
                     node.accumulatesIntoLeaves = false;
@@ -238,6 +243,15 @@ public final class Engine {
             }
             if (!retainGraph) node.release();
             memory.nodeDone();
+        }
+    }
+
+    /** Anomaly detection: PyTorch's error for a node that returned NaN. */
+    private static <T extends Differentiable<T>> void checkNaN(Node<T> node, T[] grads) {
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] != null && grads[i].anyNaN()) {
+                throw new IllegalStateException("Function '" + node.name() + "' returned nan values in its " + i + "th output.");
+            }
         }
     }
 

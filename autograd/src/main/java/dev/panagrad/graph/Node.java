@@ -36,6 +36,8 @@ public class Node<T extends Differentiable<T>> {
      */
     List<PreHook<T>> preHooks;
     boolean gradWritable;
+    /** Where this node was recorded, captured only while anomaly detection is on (null otherwise). */
+    private Throwable forwardTrace;
     boolean accumulatesIntoLeaves;
 
     /**
@@ -69,6 +71,23 @@ public class Node<T extends Differentiable<T>> {
 
     /** PyTorch's name for this node, e.g. {@code MulBackward0}. */
     public String name() { return name; }
+
+    /** Records the forward call's stack trace (anomaly detection), for the report if this node's backward fails. */
+    public void captureForwardTrace() {
+        forwardTrace = new Throwable("forward call of " + name);
+    }
+
+    /** PyTorch's report on stderr before a failing node's error in anomaly mode, with the forward's stack trace. */
+    void reportAnomaly(RuntimeException error) {
+        if (forwardTrace == null) {
+            System.err.println("UserWarning: Error detected in " + name + ". No forward pass information available. Enable detect anomaly during forward pass for more information.");
+            return;
+        }
+        StringBuilder b = new StringBuilder("UserWarning: Error detected in ").append(name).append(". Traceback of forward call that caused the error:");
+        for (StackTraceElement e : forwardTrace.getStackTrace()) b.append("\n  at ").append(e);
+        System.err.println(b);
+        error.addSuppressed(forwardTrace);
+    }
 
     /** Whether input {@code i} needs a gradient (PyTorch's {@code ctx.needs_input_grad}). */
     public boolean needsInputGrad(int i) { return next[i] != null; }

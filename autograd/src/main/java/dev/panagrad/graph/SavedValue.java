@@ -14,6 +14,13 @@ public final class SavedValue<T extends Differentiable<T>> {
             + " or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if"
             + " you need to access saved tensors after calling backward."
             + " (In Java, retain_graph=True is tensor.backward(gradient, true), gradient null for a scalar.)";
+    /** PyTorch's hint outside anomaly mode, then the Java way to turn it on. */
+    static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
+            + " with torch.autograd.set_detect_anomaly(True)."
+            + " (In Java: try (var anomaly = Grad.detectAnomaly()) { ... } around the forward and the backward.)";
+    /** PyTorch's hint in anomaly mode: the forward's stack trace was printed just before. */
+    static final String ANOMALY_HINT = " Hint: the backtrace further above shows the operation that failed to compute its gradient."
+            + " The variable in question was changed in there or anywhere later. Good luck!";
     private static final String RELEASED_BY = "the autograd engine (the last node that saved it had run)";
 
     private T value;
@@ -38,10 +45,7 @@ public final class SavedValue<T extends Differentiable<T>> {
                     .append(t.dtype().tensorTypeName()).append(' ').append(Arrays.toString(t.shape())).append(']');
             if (fn != null) m.append(", which is output 0 of ").append(fn instanceof CopySlices ? "torch::autograd::CopySlices" : fn.name()).append(',');
             m.append(" is at version ").append(now).append("; expected version ").append(version).append(" instead.")
-                    .append(" Hint: enable anomaly detection to find the operation that failed to compute its gradient,")
-                    .append(" with torch.autograd.set_detect_anomaly(True).")
-                    .append(" (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or")
-                    .append(" copyFrom, on this tensor or a view of it after the op that saved it.)");
+                    .append(GradMode.anomalyEnabled() ? ANOMALY_HINT : HINT);
             throw new IllegalStateException(m.toString());
         }
         return t;

@@ -280,6 +280,13 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         else grad = grad == null ? Layout.contiguousCopy(g, factory()) : Pointwise.add(grad, g);
     }
 
+    @Override
+    public boolean anyNaN() {
+        if (!dtype.isFloatingPoint()) return false;
+        for (double v : toDoubleArray()) if (Double.isNaN(v)) return true;
+        return false;
+    }
+
     /** The seed of {@link #backward()}. */
     @Override
     public T onesLike() { return factory().full(dtype, 1, shape); }
@@ -331,7 +338,8 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * @param toSave what the formula reads back, version-checked ({@code this} among them is the output)
      */
     public Node<T> record(String name, T[] inputs, T[] toSave, Node.Backward<T> backward) {
-        if (!GradMode.isEnabled()) return null;
+        boolean[] mode = GradMode.mode();
+        if (!mode[0]) return null;
         boolean any = false;
         for (T in : inputs) any |= in != null && in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
         if (!any) return null;
@@ -348,6 +356,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         }
         if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
         gradFn = new Node<>(name, next, shapes, dtypes, backward, self(), toSave);
+        if (mode[1]) gradFn.captureForwardTrace();   // anomaly detection: where this op was called
         // a view made without grad that gets a node: a custom Function's output (its forward runs without grad)
         if (viewMade == ViewMade.NO_GRAD_MODE) viewMade = ViewMade.IN_CUSTOM_FUNCTION;
         return gradFn;

@@ -85,6 +85,8 @@ final class Scalar implements Differentiable<Scalar> {
         return accumulator;
     }
 
+    @Override public boolean anyNaN() { return Double.isNaN(value); }
+
     @Override public Node<Scalar> gradAccumulator() { return gradFn != null ? null : edge(); }
 
     @Override public int[] shape() { return new int[0]; }
