@@ -299,7 +299,8 @@ def run_program(prog, record=True):
     last = {n: snap(t) for n, t in env.items()}   # each name's value as last recorded
     in_place = False
     for k, step in enumerate(prog["steps"]):
-        ctx = torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly") else contextlib.nullcontext()
+        ctx = (torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly")
+               else torch.inference_mode() if step.get("inference") else contextlib.nullcontext())
         try:
             with ctx:
                 res = run_step(step, env)
@@ -728,7 +729,8 @@ class Gen:
         """The live tensors after the program's steps (re-run from the inputs)."""
         env = {n: tensor_of(s) for n, s in self.prog["inputs"].items()}
         for step in self.prog["steps"]:
-            ctx = torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly") else contextlib.nullcontext()
+            ctx = (torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly")
+               else torch.inference_mode() if step.get("inference") else contextlib.nullcontext())
             try:
                 with ctx:
                     res = run_step(step, env)
@@ -1068,10 +1070,39 @@ def named_cases():
 
     higher_order_cases(case)
     anomaly_cases(case)
+    inference_cases(case)
 
     for c in cases:
         c["expect"] = run_program(c)
     return cases
+
+
+def inference_cases(case):
+    """Issue 12: inference mode (steps with "inference": true run under torch.inference_mode())."""
+    g = "issue 12: inference mode"
+    I = {"inference": True}
+    base = {"w": t_in([1, 2], requires_grad=True), "c": t_in([3, 4])}
+    make_t = {"op": "mul_s", "in": ["c"], "args": {"s": 2}, "out": "t", **I}
+    case("inference_tensor_saved_refused", g, "t = c * 2 under inference_mode; w * t outside (mul saves t): refused", base,
+         [make_t, {"op": "mul", "in": ["w", "t"], "out": "y"}], match_message=True)
+    case("inference_tensor_in_add_allowed", g, "w + t outside (add saves nothing): allowed; (w + t).sum().backward()", base,
+         [make_t, {"op": "add", "in": ["w", "t"], "out": "y"}, {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("inference_tensor_inplace_outside_refused", g, "t.add_(1) outside inference_mode: refused", base,
+         [make_t, {"op": "add_s_", "in": ["t"], "args": {"s": 1}, "out": "t"}], match_message=True)
+    case("inference_tensor_inplace_inside_allowed", g, "t.add_(1) inside inference_mode: allowed", base,
+         [make_t, {"op": "add_s_", "in": ["t"], "args": {"s": 1}, "out": "t", **I}, {"op": "mul_s", "in": ["t"], "args": {"s": 1}, "out": "u"}])
+    case("inference_tensor_requires_grad_refused", g, "t.requires_grad_(True) outside inference_mode: refused", base,
+         [make_t, {"op": "requires_grad_", "in": ["t"], "args": {"flag": True}}], match_message=True)
+    case("inference_tensor_clone_is_normal", g, "w * t.clone() outside: a clone is a normal tensor; backward", base,
+         [make_t, {"op": "clone", "in": ["t"], "out": "tc"}, {"op": "mul", "in": ["w", "tc"], "out": "y"}, {"op": "sum", "in": ["y"], "out": "s"},
+          {"op": "backward", "in": ["s"]}])
+    case("inference_mode_records_no_graph", g, "y = w * 2 under inference_mode: no grad_fn; y.sum().backward() refused", base,
+         [{"op": "mul_s", "in": ["w"], "args": {"s": 2}, "out": "y", **I}, {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}],
+         match_message=True)
+    case("inference_mode_inplace_on_normal_tensor_then_saved", g,
+         "y = w * c (saves c); c.add_(1) inside inference_mode bumps c's version; backward: the version error", base,
+         [{"op": "mul", "in": ["w", "c"], "out": "y"}, {"op": "add_s_", "in": ["c"], "args": {"s": 1}, "out": "c", **I},
+          {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}])
 
 
 def anomaly_cases(case):

@@ -49,6 +49,10 @@ final class Programs {
                     try (var off = Grad.disabled()) {
                         result = apply(op, in, args);
                     }
+                } else if (step.has("inference") && step.get("inference").getAsBoolean()) {
+                    try (var inference = Grad.inferenceMode()) {
+                        result = apply(op, in, args);
+                    }
                 } else if (step.has("anomaly") && step.get("anomaly").getAsBoolean()) {
                     try (var anomaly = Grad.setDetectAnomaly(true)) {
                         result = apply(op, in, args);

@@ -28,6 +28,9 @@ public final class SavedValue<T extends Differentiable<T>> {
     private final Node<T> savedBy;   // non-null when the value is the output of the node that saved it
 
     SavedValue(T value, Node<T> outputOf) {
+        if (value.storage().isInference()) {
+            throw new IllegalStateException("Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.");
+        }
         this.value = value;
         this.version = value.storage().version();
         this.savedBy = outputOf;

@@ -87,6 +87,9 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         if (flag && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
+        if (flag && storage.isInference() && !dev.panagrad.memory.AllocationLog.inferenceMode()) {
+            throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
+        }
         requiresGrad = flag;
         return self();
     }
@@ -501,6 +504,17 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
 
     // ---------------------------------------------------------------- the in-place protocol
 
+    /** PyTorch's refusal of an in-place write to an inference tensor outside inference mode. */
+    final void checkNotInferenceOutside() {
+        if (storage.isInference() && !dev.panagrad.memory.AllocationLog.inferenceMode()) {
+            throw new IllegalStateException("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor"
+                    + " before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
+        }
+    }
+
+    /** Whether this is an inference tensor (made in {@code Grad.inferenceMode()}, or a view of one): PyTorch's {@code is_inference()}. */
+    public boolean isInference() { return storage.isInference(); }
+
     /** PyTorch's {@code check_inplace}, for an in-place op that records (grad mode on, an input requires grad). */
     private void checkInPlace() {
         if (viewBase != null) {
@@ -519,6 +533,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * {@code operand} (if any) does not partly overlap it.
      */
     final void checkWritable(T operand) {
+        checkNotInferenceOutside();
         if (GradMode.isEnabled() && (requiresGrad() || (operand != null && operand.requiresGrad()))) checkInPlace();
         if (!isNonOverlappingAndDense()) {
             for (int i = 0; i < shape.length; i++) {
@@ -592,6 +607,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * the version counter, and (when recording) make the result's node this tensor's grad_fn.
      */
     final T inPlace(UnaryOperator<T> op, T other) {
+        checkNotInferenceOutside();
         boolean track = GradMode.isEnabled() && (requiresGrad() || (other != null && other.requiresGrad()));
         if (track) checkInPlace();
         T result;
