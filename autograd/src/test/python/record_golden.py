@@ -1293,6 +1293,70 @@ def higher_order_training():
     return {"torch_version": torch.__version__, "hvp_mlp": hvp, "gradient_penalty": wgan}
 
 
+def saved_tensor_hook_cases():
+    """Issue 12: torch.autograd.graph.saved_tensors_hooks, and bfloat16-packed activations of an MLP (SavedTensorHooksTest)."""
+    def vals(t):
+        return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+    out = {}
+    log = []
+
+    def pack(t):
+        log.append(["pack", vals(t)])
+        return t * 1
+
+    def unpack(p):
+        log.append(["unpack", vals(p)])
+        return p * 2
+
+    x = torch.tensor([1., 2.], requires_grad=True); w = torch.tensor([3., 4.], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = x * w
+        z = y.exp()
+    (z * 1).sum().backward()
+    out["pack_unpack"] = {"why": "pack = log, t*1; unpack = log, p*2; inside: y = x*w, z = y.exp(); outside: (z*1).sum().backward()",
+                          "log": log, "x_grad": vals(x.grad), "w_grad": vals(w.grad)}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = x.sigmoid()
+    y.mul_(2)
+    y.sum().backward()
+    out["inplace_after_pack"] = {"why": "y = x.sigmoid() saved through the hooks (a copy), then y.mul_(2): no version error, the copy is used",
+                                 "log": log, "x_grad": vals(x.grad)}
+
+    # an MLP step's gradients with float32 activations saved as bfloat16 (SavedTensorHooks.bfloat16Activations)
+    xb = _fixed([64, 64], 40); t = torch.tensor([(i * 7) % 10 for i in range(64)])
+    p = {"w1": _fixed([64, 64], 41, 0.1), "b1": _fixed([64], 42, 0.1), "w2": _fixed([10, 64], 43, 0.1), "b2": _fixed([10], 44, 0.1)}
+    pf = {k: v.float().requires_grad_(True) for k, v in p.items()}
+    ptrs = {v.data_ptr() for v in pf.values()}
+
+    def bpack(tt):
+        if tt.dtype == torch.float32 and tt.is_contiguous() and tt.numel() >= 4096 and tt.data_ptr() not in ptrs:
+            return ("bf16", tt.bfloat16())
+        return ("same", tt)
+
+    def bunpack(pp):
+        return pp[1].float() if pp[0] == "bf16" else pp[1]
+
+    def step(hooked):
+        for v in pf.values():
+            v.grad = None
+        ctx = torch.autograd.graph.saved_tensors_hooks(bpack, bunpack) if hooked else contextlib.nullcontext()
+        with ctx:
+            loss = F.cross_entropy(F.linear(F.relu(F.linear(xb.float(), pf["w1"], pf["b1"])), pf["w2"], pf["b2"]), t)
+        loss.backward()
+        return float(loss), {k: tensor_json(v.grad) for k, v in pf.items()}
+
+    plain_loss, plain = step(False)
+    loss, grads = step(True)
+    out["bfloat16_mlp"] = {"why": "MLP 64-64-10 float32, batch 64, fused linear + relu, cross-entropy; saved float32 tensors of >= 4096 "
+                                  "elements that are not parameters (the input and the hidden activation) packed as .bfloat16() and unpacked .float()",
+                           "inputs": _tensors({"x": xb, **p}), "target": [int(i) for i in t], "loss": loss,
+                           "grads": grads, "w1_grad_without_hooks": plain["w1"], "loss_without_hooks": plain_loss}
+    return out
+
+
 def hook_cases():
     """Issue 12: tensor hooks (order, modified gradients, removal, retain_grad) and module hooks, with what each hook saw.
 
@@ -1679,7 +1743,7 @@ def fuzz_file():
                      "values": "row-major; floats as the shortest text that reads back as the same value of their dtype (results in float64: "
                                "rounded to 12 significant digits first); "
                                "\"nan\", \"inf\", \"-inf\" as strings; bool as 0/1"},
-            "named": named, "programs": programs, "higher_order": higher_order_training(), "hooks": hook_cases()}
+            "named": named, "programs": programs, "higher_order": higher_order_training(), "hooks": hook_cases(), "saved_tensor_hooks": saved_tensor_hook_cases()}
 
 
 def main():

@@ -26,6 +26,10 @@ public final class SavedValue<T extends Differentiable<T>> {
     private T value;
     private final int version;
     private final Node<T> savedBy;   // non-null when the value is the output of the node that saved it
+    /** What a saved-tensor hook's pack returned (null: no hooks were in force); {@link #value} then is kept for its metadata only. */
+    private Object packed;
+    private SavedHooks.Pair hooks;
+    private boolean held;
 
     SavedValue(T value, Node<T> outputOf) {
         if (value.storage().isInference()) {
@@ -34,13 +38,31 @@ public final class SavedValue<T extends Differentiable<T>> {
         this.value = value;
         this.version = value.storage().version();
         this.savedBy = outputOf;
+        SavedHooks.Pair h = SavedHooks.current();
+        if (h != null) {
+            Object p = h.pack().apply(value);
+            if (p == null) throw new IllegalStateException("saved tensor hooks: pack returned null for a " + value.dtype().tensorTypeName() + " " + Arrays.toString(value.shape()));
+            this.packed = p;
+            this.hooks = h;
+            if (p != value) return;   // the bytes are not held: the pack keeps what backward needs
+        }
         value.storage().hold();
+        held = true;
     }
 
-    /** The saved value, checked against in-place changes since it was saved. */
+    /**
+     * The saved value, checked against in-place changes since it was saved; through the hooks' unpack if
+     * it was packed (then, as PyTorch's, unchecked: the pack kept its own copy).
+     */
+    @SuppressWarnings("unchecked")
     public T unpack() {
         T t = value;
         if (t == null) throw new IllegalStateException(FREED);
+        if (hooks != null) {
+            Object u = hooks.unpack().apply(packed);
+            if (u == null) throw new IllegalStateException("saved tensor hooks: unpack returned null");
+            return (T) u;
+        }
         int now = t.storage().version();
         if (now != version) {
             Node<T> fn = savedBy != null ? savedBy : t.gradFn();
@@ -58,6 +80,15 @@ public final class SavedValue<T extends Differentiable<T>> {
         T t = value;
         if (t == null) return;
         value = null;
-        t.storage().drop(RELEASED_BY);
+        Object p = packed;
+        packed = null;
+        if (p instanceof AutoCloseable c && p != t) {   // a pack that holds memory of its own gives it back now
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("saved tensor hooks: closing a packed value failed: " + e, e);
+            }
+        }
+        if (held) t.storage().drop(RELEASED_BY);
     }
 }
