@@ -42,7 +42,7 @@ public final class Engine {
                 root.accumulateGrad(acc.preHooks == null ? seed : acc.runPreHooks(seed));
                 return;
             }
-            run(List.of(fn), List.of(seed), memory, retainGraph, null);
+            run(fn, seed, null, null, memory, retainGraph, null);
         } finally {
             GradMode.set(gradMode);
         }
@@ -112,7 +112,7 @@ public final class Engine {
                     graphSeeds.add(seeds.get(i));
                 }
             }
-            if (!graphStarts.isEmpty()) run(graphStarts, graphSeeds, memory, retainGraph, captures);
+            if (!graphStarts.isEmpty()) run(null, null, graphStarts, graphSeeds, memory, retainGraph, captures);
         } finally {
             GradMode.set(gradMode);
         }
@@ -146,12 +146,12 @@ public final class Engine {
         return n;
     }
 
-    /** How many edges reach each node from {@code starts} (a start no other start reaches: 0). */
-    private static <T extends Differentiable<T>> IdentityHashMap<Node<T>, int[]> dependencies(List<Node<T>> starts) {
+    /** How many edges reach each node from {@code start1} or {@code starts} (a start no other start reaches: 0). */
+    private static <T extends Differentiable<T>> IdentityHashMap<Node<T>, int[]> dependencies(Node<T> start1, List<Node<T>> starts) {
         IdentityHashMap<Node<T>, int[]> dependencies = new IdentityHashMap<>();
         ArrayDeque<Node<T>> stack = new ArrayDeque<>();
-        for (int i = 0; i < starts.size(); i++) {
-            Node<T> start = starts.get(i);
+        for (int i = 0, n = starts == null ? 1 : starts.size(); i < n; i++) {
+            Node<T> start = starts == null ? start1 : starts.get(i);
             if (dependencies.putIfAbsent(start, new int[1]) == null) stack.push(start);
         }
         while (!stack.isEmpty()) {
@@ -174,16 +174,17 @@ public final class Engine {
      * for {@code grad} it maps each node where an input's gradient is caught to that gradient: only
      * nodes with a capture below them run, and an AccumulateGrad never does.
      */
-    private static <T extends Differentiable<T>> void run(List<Node<T>> starts, List<T> seeds, GradBuffers memory, boolean retainGraph,
-                                                          IdentityHashMap<Node<T>, Object> captures) {
+    private static <T extends Differentiable<T>> void run(Node<T> start1, T seed1, List<Node<T>> starts, List<T> seeds, GradBuffers memory,
+                                                          boolean retainGraph, IdentityHashMap<Node<T>, Object> captures) {
         boolean anomaly = GradMode.anomalyEnabled();
-        IdentityHashMap<Node<T>, int[]> dependencies = dependencies(starts);
+        int roots = starts == null ? 1 : starts.size();   // one root (a backward): no lists made
+        IdentityHashMap<Node<T>, int[]> dependencies = dependencies(start1, starts);
         IdentityHashMap<Node<T>, Boolean> needed = captures == null ? null : needed(dependencies.keySet(), captures);
         IdentityHashMap<Node<T>, T> inputs = new IdentityHashMap<>();   // the gradient summed so far for each node's output
         ArrayDeque<Node<T>> ready = new ArrayDeque<>();
-        for (int i = 0; i < starts.size(); i++) {
-            Node<T> start = starts.get(i);
-            T seed = seeds.get(i), sum = inputs.get(start);
+        for (int i = 0; i < roots; i++) {
+            Node<T> start = starts == null ? start1 : starts.get(i);
+            T seed = starts == null ? seed1 : seeds.get(i), sum = inputs.get(start);
             T total = sum == null ? seed : sum.add(seed);
             inputs.put(start, total);
             memory.pending(total.storage());

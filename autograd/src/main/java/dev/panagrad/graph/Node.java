@@ -59,7 +59,7 @@ public class Node<T extends Differentiable<T>> {
         int count = toSave == null ? 0 : toSave.length;
         this.saved = count == 0 ? List.of() : new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            saved.add(toSave[i] == null ? null : new SavedValue<>(toSave[i], toSave[i] == output ? this : null));
+            saved.add(toSave[i] == null ? null : SavedValue.save(toSave[i], toSave[i] == output ? this : null));
         }
         this.savedAnything = count > 0;
     }
@@ -175,8 +175,12 @@ public class Node<T extends Differentiable<T>> {
         }
     }
 
-    /** Starts a tensor's group of hooks at the end of this node's pre-hooks. */
-    public Hooks<T> addHooks() {
+    /**
+     * The group of hooks of this node's output tensor (one output per node): the existing one, or a new
+     * one at the end of the pre-hooks, where PyTorch places a tensor's hooks at its first registration.
+     */
+    public Hooks<T> hooks() {
+        if (preHooks != null) for (PreHook<T> p : preHooks) if (p instanceof Hooks<T> h) return h;
         Hooks<T> h = new Hooks<>();
         if (preHooks == null) preHooks = new ArrayList<>(2);
         preHooks.add(h);

@@ -43,8 +43,6 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
     private T grad;
     private boolean retainsGrad;
     private AccumulateGrad<T> accumulator;
-    /** This tensor's hooks ({@link #registerHook}), attached to its grad_fn (or AccumulateGrad) at the first registration. */
-    private Node.Hooks<T> hooks;
     /**
      * For a view made by a view op (slice, view, t, expand, ...): its base, PyTorch's {@code _base}, never
      * itself a view; null otherwise. Views share the base's storage and so its version counter.
@@ -157,11 +155,8 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      */
     public dev.panagrad.graph.RemovableHandle registerHook(UnaryOperator<T> hook) {
         if (!requiresGrad()) throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
-        if (hooks == null) {
-            Node<T> fn = fn();
-            hooks = (fn != null ? fn : edge()).addHooks();
-        }
-        return hooks.add(hook);
+        Node<T> fn = fn();
+        return (fn != null ? fn : edge()).hooks().add(hook);   // the node's one output is this tensor: its group lives there
     }
 
     /** Backward from a one-element tensor. */
