@@ -24,13 +24,34 @@ public final class BFloat16 {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }
 
+    /** Below this many elements the scalar loops run (a vector loop called with short arrays stays in C1: see Kernels). */
+    private static final long VECTOR_MIN = 1 << 14;
+
     /** {@code n} float32 values from {@code src} (element offset {@code from}) into bfloat16 bits at the start of {@code dst}. */
     public static void pack(MemorySegment src, long from, long n, MemorySegment dst) {
+        if (Kernels.VECTOR && n >= VECTOR_MIN) {
+            VectorKernels.bfloat16Pack(src, from, n, dst);
+            return;
+        }
+        packScalar(src, from, n, dst);
+    }
+
+    /** {@link #pack} as a plain loop (the reference the vector loop is tested against). */
+    public static void packScalar(MemorySegment src, long from, long n, MemorySegment dst) {
         for (long i = 0; i < n; i++) dst.setAtIndex(JAVA_SHORT_UNALIGNED, i, bits(src.getAtIndex(JAVA_FLOAT_UNALIGNED, from + i)));
     }
 
     /** {@code n} bfloat16 values from the start of {@code src} into float32 values at the start of {@code dst}. */
     public static void unpack(MemorySegment src, long n, MemorySegment dst) {
+        if (Kernels.VECTOR && n >= VECTOR_MIN) {
+            VectorKernels.bfloat16Unpack(src, n, dst);
+            return;
+        }
+        unpackScalar(src, n, dst);
+    }
+
+    /** {@link #unpack} as a plain loop. */
+    public static void unpackScalar(MemorySegment src, long n, MemorySegment dst) {
         for (long i = 0; i < n; i++) dst.setAtIndex(JAVA_FLOAT_UNALIGNED, i, value(src.getAtIndex(JAVA_SHORT_UNALIGNED, i)));
     }
 }
