@@ -187,4 +187,27 @@ class HooksTest {
         assertArrayEquals(doubles(grads.get("b2")), l2.bias().grad().toDoubleArray(), 1e-5);
         assertArrayEquals(doubles(grads.get("x")), x.grad().toDoubleArray(), 1e-5);
     }
+
+    @Test
+    void aFullBackwardHookOnAModuleWhoseInputNeedsNoGradientGetsNone() {
+        // m = nn.Linear(2, 1).double(); weight [[.5, -1.]], bias .25; hook logs (gi[0], go[0]); x [[1, 2], [3, 4]] without grad
+        // y = m(x); y.sum().backward() -> log [(None, [[1.], [1.]])], m.weight.grad [[4., 6.]], y.grad_fn BackwardHookFunctionBackward
+        Linear m = new Linear(2, 1);
+        try (var off = Grad.disabled()) {
+            m.weight().copyFrom(Tensor.fromArray(DType.F32, new double[] {0.5, -1}, 1, 2));
+            m.bias().fillInPlace(0.25);
+        }
+        List<Tensor[]> seen = new ArrayList<>();
+        m.registerFullBackwardHook((mod, gi, go) -> {
+            seen.add(new Tensor[] {gi[0], go[0].clone()});
+            return null;
+        });
+        Tensor y = m.call(Tensor.fromArray(DType.F32, new double[] {1, 2, 3, 4}, 2, 2));
+        assertEquals("BackwardHookFunctionBackward", y.gradFn().name());
+        y.sum().backward();
+        assertEquals(1, seen.size());
+        assertNull(seen.get(0)[0]);
+        assertArrayEquals(new double[] {1, 1}, seen.get(0)[1].toDoubleArray());
+        assertArrayEquals(new double[] {4, 6}, m.weight().grad().toDoubleArray());
+    }
 }
