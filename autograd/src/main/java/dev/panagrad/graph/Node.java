@@ -74,7 +74,17 @@ public class Node<T extends Differentiable<T>> {
 
     /** Records the forward call's stack trace (anomaly detection), for the report if this node's backward fails. */
     public void captureForwardTrace() {
-        forwardTrace = new Throwable("forward call of " + name);
+        Throwable t = new Throwable("forward call of " + name);
+        StackTraceElement[] frames = t.getStackTrace();
+        int first = 0;   // from the caller's frame: skip the recording machinery (the graph, the op families, Tensor's one-liners)
+        while (first < frames.length - 1 && internal(frames[first].getClassName())) first++;
+        t.setStackTrace(java.util.Arrays.copyOfRange(frames, first, frames.length));
+        forwardTrace = t;
+    }
+
+    private static boolean internal(String className) {
+        return className.startsWith("dev.panagrad.graph.") || className.startsWith("dev.panagrad.ops.") || className.equals("dev.panagrad.Tensor")
+                || className.equals("dev.panagrad.autograd.Function");
     }
 
     /** PyTorch's report on stderr before a failing node's error in anomaly mode, with the forward's stack trace. */
