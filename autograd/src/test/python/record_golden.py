@@ -226,6 +226,8 @@ OPS = {
     "index": lambda i, a: i[0][_index_spec(a["spec"])],        # index(spec)
     "gather": lambda i, a: torch.gather(i[0], a["dim"], i[1]),   # gather(dim, index)
     "index_select": lambda i, a: torch.index_select(i[0], a["dim"], i[1]),   # indexSelect(dim, index)
+    "scatter_add": lambda i, a: torch.scatter_add(i[0], a["dim"], i[1], i[2]),   # scatterAdd(dim, index, src)
+    "index_add": lambda i, a: torch.index_add(i[0], a["dim"], i[1], i[2]),   # indexAdd(dim, index, source)
     "cat": lambda i, a: torch.cat(list(i), a["dim"]),          # Tensor.cat(dim, ...)
     "stack": lambda i, a: torch.stack(list(i), a["dim"]),      # Tensor.stack(dim, ...)
     "contiguous": lambda i, a: i[0].contiguous(),               # contiguous()
@@ -258,7 +260,7 @@ def run_step(step, env):
     ins = [env[n] for n in step.get("in", [])]
     if op == "backward":                     # backward(gradient, retainGraph) / backward()
         grad = ins[1] if len(ins) > 1 else None
-        ins[0].backward(grad, retain_graph=args.get("retain_graph", False))
+        ins[0].backward(grad, retain_graph=args.get("retain_graph", False), create_graph=args.get("create_graph", False))
         return None
     if op == "retain_grad":                  # retainGrad()
         _ = ins[0].grad_fn   # torch 1.13 segfaults in retain_grad() on a view written under no_grad until this regenerates its grad_fn
@@ -272,6 +274,16 @@ def run_step(step, env):
         return None
     if op == "grad_of":                      # grad(), copied (null when there is none)
         return _grad_of(ins[0])
+    if op == "clear_grad":                   # setGrad(null)
+        ins[0].grad = None
+        return None
+    if op == "grad_attr":                    # grad() as it is (with its grad_fn after create_graph)
+        return ins[0].grad
+    if op == "grad":                         # Autograd.grad(outputs, inputs, gradOutputs, retainGraph, createGraph, allowUnused)
+        k, m = args["outputs"], args["inputs"]
+        go = ins[k + m:] or None
+        return tuple(torch.autograd.grad(ins[:k], ins[k:k + m], go, retain_graph=args.get("retain_graph"),
+                                         create_graph=args.get("create_graph", False), allow_unused=args.get("allow_unused", False)))
     return OPS[op](ins, args)
 
 
@@ -287,7 +299,8 @@ def run_program(prog, record=True):
     last = {n: snap(t) for n, t in env.items()}   # each name's value as last recorded
     in_place = False
     for k, step in enumerate(prog["steps"]):
-        ctx = torch.no_grad() if step.get("no_grad") else contextlib.nullcontext()
+        ctx = (torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly")
+               else torch.inference_mode() if step.get("inference") else contextlib.nullcontext())
         try:
             with ctx:
                 res = run_step(step, env)
@@ -304,7 +317,7 @@ def run_program(prog, record=True):
         if isinstance(outs, list):
             for n, t in zip(outs, res):
                 env[n] = t
-            values.append([snap(t) for t in res])
+            values.append([None if t is None else snap(t) for t in res])
             last.update(zip(outs, values[-1]))
         elif outs is not None:
             if res is not None:
@@ -716,7 +729,8 @@ class Gen:
         """The live tensors after the program's steps (re-run from the inputs)."""
         env = {n: tensor_of(s) for n, s in self.prog["inputs"].items()}
         for step in self.prog["steps"]:
-            ctx = torch.no_grad() if step.get("no_grad") else contextlib.nullcontext()
+            ctx = (torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly")
+               else torch.inference_mode() if step.get("inference") else contextlib.nullcontext())
             try:
                 with ctx:
                     res = run_step(step, env)
@@ -1054,9 +1068,376 @@ def named_cases():
              [{"op": "silu", "in": ["x"], "out": "y"}, {"op": "mul", "in": ["y", "g"], "out": "yg"},
               {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
 
+    higher_order_cases(case)
+    anomaly_cases(case)
+    inference_cases(case)
+
     for c in cases:
         c["expect"] = run_program(c)
     return cases
+
+
+def inference_cases(case):
+    """Issue 12: inference mode (steps with "inference": true run under torch.inference_mode())."""
+    g = "issue 12: inference mode"
+    I = {"inference": True}
+    base = {"w": t_in([1, 2], requires_grad=True), "c": t_in([3, 4])}
+    make_t = {"op": "mul_s", "in": ["c"], "args": {"s": 2}, "out": "t", **I}
+    case("inference_tensor_saved_refused", g, "t = c * 2 under inference_mode; w * t outside (mul saves t): refused", base,
+         [make_t, {"op": "mul", "in": ["w", "t"], "out": "y"}], match_message=True)
+    case("inference_tensor_in_add_allowed", g, "w + t outside (add saves nothing): allowed; (w + t).sum().backward()", base,
+         [make_t, {"op": "add", "in": ["w", "t"], "out": "y"}, {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("inference_tensor_inplace_outside_refused", g, "t.add_(1) outside inference_mode: refused", base,
+         [make_t, {"op": "add_s_", "in": ["t"], "args": {"s": 1}, "out": "t"}], match_message=True)
+    case("inference_tensor_inplace_inside_allowed", g, "t.add_(1) inside inference_mode: allowed", base,
+         [make_t, {"op": "add_s_", "in": ["t"], "args": {"s": 1}, "out": "t", **I}, {"op": "mul_s", "in": ["t"], "args": {"s": 1}, "out": "u"}])
+    case("inference_tensor_requires_grad_refused", g, "t.requires_grad_(True) outside inference_mode: refused", base,
+         [make_t, {"op": "requires_grad_", "in": ["t"], "args": {"flag": True}}], match_message=True)
+    case("inference_tensor_clone_is_normal", g, "w * t.clone() outside: a clone is a normal tensor; backward", base,
+         [make_t, {"op": "clone", "in": ["t"], "out": "tc"}, {"op": "mul", "in": ["w", "tc"], "out": "y"}, {"op": "sum", "in": ["y"], "out": "s"},
+          {"op": "backward", "in": ["s"]}])
+    case("inference_mode_records_no_graph", g, "y = w * 2 under inference_mode: no grad_fn; y.sum().backward() refused", base,
+         [{"op": "mul_s", "in": ["w"], "args": {"s": 2}, "out": "y", **I}, {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}],
+         match_message=True)
+    case("inference_mode_inplace_on_normal_tensor_then_saved", g,
+         "y = w * c (saves c); c.add_(1) inside inference_mode bumps c's version; backward: the version error", base,
+         [{"op": "mul", "in": ["w", "c"], "out": "y"}, {"op": "add_s_", "in": ["c"], "args": {"s": 1}, "out": "c", **I},
+          {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+
+
+def anomaly_cases(case):
+    """Issue 12: anomaly detection's messages (steps with "anomaly": true run under torch.autograd.detect_anomaly())."""
+    g = "issue 12: anomaly detection"
+    A = {"anomaly": True}
+    case("anomaly_log_nan", g, "under detect_anomaly: (x.log() * 0).sum().backward() at x = [0, 2]: LogBackward0 gets 0 and returns 0/0",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "log", "in": ["x"], "out": "y", **A}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z", **A},
+          {"op": "sum", "in": ["z"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
+    case("anomaly_sqrt_nan", g, "under detect_anomaly: (x.sqrt() * 0).sum().backward() at x = [0, 2]: SqrtBackward0 returns 0/0",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "sqrt", "in": ["x"], "out": "y", **A}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z", **A},
+          {"op": "sum", "in": ["z"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
+    case("anomaly_nan_without_anomaly_mode", g, "the same without detect_anomaly: no error, x.grad = [nan, 0]",
+         {"x": t_in([0, 2], requires_grad=True)},
+         [{"op": "log", "in": ["x"], "out": "y"}, {"op": "mul_s", "in": ["y"], "args": {"s": 0}, "out": "z"},
+          {"op": "sum", "in": ["z"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("anomaly_inplace_hint", g, "under detect_anomaly: y = x.sigmoid(); y.mul_(2); y.sum().backward(): the version error with the anomaly-mode hint",
+         {"x": t_in([1, 2], requires_grad=True)},
+         [{"op": "sigmoid", "in": ["x"], "out": "y", **A}, {"op": "mul_s_", "in": ["y"], "args": {"s": 2}, "out": "y", **A},
+          {"op": "sum", "in": ["y"], "out": "s", **A}, {"op": "backward", "in": ["s"], **A}], match_message=True)
+
+
+def higher_order_cases(case):
+    """Issue 12: create_graph, autograd.grad (allow_unused, its errors), second derivatives through each backward path."""
+    g = "issue 12: higher-order gradients and autograd.grad"
+    d = "float64"
+    x3 = {"x": t_in([2, -1.5, 0.5], d, requires_grad=True)}
+    case("second_derivative_of_cube", g, "y = (x**3).sum(); gx = grad(y, x, create_graph=True) = 3x²; grad(gx.sum(), x) = 6x", x3,
+         [{"op": "pow_s", "in": ["x"], "args": {"p": 3}, "out": "y3"}, {"op": "sum", "in": ["y3"], "out": "y"},
+          {"op": "grad", "in": ["y", "x"], "args": {"outputs": 1, "inputs": 1, "create_graph": True}, "out": ["gx"]},
+          {"op": "sum", "in": ["gx"], "out": "s"},
+          {"op": "grad", "in": ["s", "x"], "args": {"outputs": 1, "inputs": 1}, "out": ["ggx"]}])
+    case("backward_create_graph_then_backward_of_grad", g,
+         "(x**3).sum().backward(create_graph=True); x.grad = 3x² (CopyBackwards); g = x.grad * 1; x.grad = None; g.sum().backward(): x.grad = 6x", x3,
+         [{"op": "pow_s", "in": ["x"], "args": {"p": 3}, "out": "y3"}, {"op": "sum", "in": ["y3"], "out": "y"},
+          {"op": "backward", "in": ["y"], "args": {"create_graph": True}},
+          {"op": "grad_attr", "in": ["x"], "out": "gx"}, {"op": "mul_s", "in": ["gx"], "args": {"s": 1}, "out": "g1"},
+          {"op": "clear_grad", "in": ["x"]}, {"op": "sum", "in": ["g1"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    ab = {"a": t_in([1, 2], d, requires_grad=True), "b": t_in([3], d, requires_grad=True)}
+    case("grad_allow_unused", g, "grad((a*a).sum(), [a, b], allow_unused=True) = (2a, None); no .grad is written", ab,
+         [{"op": "mul", "in": ["a", "a"], "out": "aa"}, {"op": "sum", "in": ["aa"], "out": "y"},
+          {"op": "grad", "in": ["y", "a", "b"], "args": {"outputs": 1, "inputs": 2, "allow_unused": True}, "out": ["ga", "gb"]}])
+    case("grad_unused_refused", g, "grad((a*a).sum(), [a, b]) without allow_unused: PyTorch's error", ab,
+         [{"op": "mul", "in": ["a", "a"], "out": "aa"}, {"op": "sum", "in": ["aa"], "out": "y"},
+          {"op": "grad", "in": ["y", "a", "b"], "args": {"outputs": 1, "inputs": 2}, "out": ["ga", "gb"]}], match_message=True)
+    case("grad_input_not_requiring_grad_refused", g, "grad(a.sum(), [c]) for a c without requires_grad",
+         {"a": t_in([1, 2], d, requires_grad=True), "c": t_in([1, 1], d)},
+         [{"op": "sum", "in": ["a"], "out": "y"},
+          {"op": "grad", "in": ["y", "c"], "args": {"outputs": 1, "inputs": 1}, "out": ["gc"]}], match_message=True)
+    case("grad_non_scalar_refused", g, "grad(a*2, [a]) without grad_outputs", ab,
+         [{"op": "mul_s", "in": ["a"], "args": {"s": 2}, "out": "y"},
+          {"op": "grad", "in": ["y", "a"], "args": {"outputs": 1, "inputs": 1}, "out": ["ga"]}], match_message=True)
+    case("grad_with_grad_outputs_and_non_leaf_input", g, "h = a*2; z = h*h; grad(z, [h, a], grad_outputs=[v]) = (2h·v, 8a·v)",
+         {"a": t_in([1, 2], d, requires_grad=True), "v": t_in([0.5, -1], d)},
+         [{"op": "mul_s", "in": ["a"], "args": {"s": 2}, "out": "h"}, {"op": "mul", "in": ["h", "h"], "out": "z"},
+          {"op": "grad", "in": ["z", "h", "a", "v"], "args": {"outputs": 1, "inputs": 2}, "out": ["gh", "ga"]}])
+    case("grad_fires_retain_grad", g, "h = a*2; h.retain_grad(); grad((h*3).sum(), [a]): h.grad = [3, 3] (torch 1.13), a.grad None", ab,
+         [{"op": "mul_s", "in": ["a"], "args": {"s": 2}, "out": "h"}, {"op": "retain_grad", "in": ["h"]},
+          {"op": "mul_s", "in": ["h"], "args": {"s": 3}, "out": "h3"}, {"op": "sum", "in": ["h3"], "out": "y"},
+          {"op": "grad", "in": ["y", "a"], "args": {"outputs": 1, "inputs": 1}, "out": ["ga"]}])
+
+    # second derivatives through every backward path that had a raw fast path: grad with create_graph, then
+    # the gradient's weighted sum differentiated again (a Hessian-vector product with v)
+    def hvp(name, why, inputs, forward, wrt, v_shapes):
+        steps = list(forward)
+        gnames = ["g_" + w for w in wrt]
+        steps.append({"op": "grad", "in": ["out"] + wrt, "args": {"outputs": 1, "inputs": len(wrt), "create_graph": True}, "out": gnames})
+        acc = None
+        for gname, w in zip(gnames, wrt):
+            steps += [{"op": "mul", "in": [gname, "v_" + w], "out": "gv_" + w}, {"op": "sum", "in": ["gv_" + w], "out": "s_" + w}]
+            if acc is None:
+                acc = "s_" + w
+            else:
+                steps.append({"op": "add", "in": [acc, "s_" + w], "out": acc + "_"})
+                acc = acc + "_"
+        steps.append({"op": "backward", "in": [acc]})
+        ins = dict(inputs)
+        for w, shape in zip(wrt, v_shapes):
+            n = int(np.prod(shape))
+            ins["v_" + w] = t_in([round(math.sin(i + 1) * 1.5, 3) for i in range(n)], d, shape=shape)
+        case("second_derivative_" + name, g, why, ins, steps)
+
+    xs = {"x": t_in([0.3, -1.2, 0.8, 2.0, -0.4, 1.1], d, shape=[2, 3], requires_grad=True)}
+    hvp("cross_entropy", "fused cross-entropy: grad of logits with create_graph, then (g·v).sum().backward()",
+        {**xs, "t": t_in([2, 0], "int64")}, [{"op": "cross_entropy", "in": ["x", "t"], "args": {"reduction": "mean"}, "out": "out"}], ["x"], [[2, 3]])
+    hvp("max_dim", "x.max(1).values ** 2 summed: MaxBackward0's scatter, recorded", xs,
+        [{"op": "max_dim", "in": ["x"], "args": {"dim": 1, "keepdim": False}, "out": ["m", "mi"]},
+         {"op": "pow_s", "in": ["m"], "args": {"p": 2}, "out": "m2"}, {"op": "sum", "in": ["m2"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("gather", "gather(x, 1, idx) ** 3 summed: GatherBackward0's scatter-add, recorded",
+        {**xs, "i": t_in([2, 0, 2, 1, 1, 0], "int64", shape=[2, 3])},
+        [{"op": "gather", "in": ["x", "i"], "args": {"dim": 1}, "out": "y"},
+         {"op": "pow_s", "in": ["y"], "args": {"p": 3}, "out": "y3"}, {"op": "sum", "in": ["y3"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("index_select", "index_select(x, 1, [2, 0, 2]) ** 3 summed: the index-add, recorded",
+        {**xs, "i": t_in([2, 0, 2], "int64")},
+        [{"op": "index_select", "in": ["x", "i"], "args": {"dim": 1}, "out": "y"},
+         {"op": "pow_s", "in": ["y"], "args": {"p": 3}, "out": "y3"}, {"op": "sum", "in": ["y3"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("slice_and_select", "x[:, 1:] ** 2 summed plus x[0] ** 3 summed: slice and select backward, recorded", xs,
+        [{"op": "index", "in": ["x"], "args": {"spec": ":, 1:"}, "out": "a"}, {"op": "pow_s", "in": ["a"], "args": {"p": 2}, "out": "a2"},
+         {"op": "select", "in": ["x"], "args": {"dim": 0, "index": 0}, "out": "b"}, {"op": "pow_s", "in": ["b"], "args": {"p": 3}, "out": "b3"},
+         {"op": "sum", "in": ["a2"], "out": "sa"}, {"op": "sum", "in": ["b3"], "out": "sb"}, {"op": "add", "in": ["sa", "sb"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("view_inplace_copyslices", "y = x*1; y[0].mul_(x[1]); (y ** 2).sum(): CopySlices and AsStridedBackward0, recorded", xs,
+        [{"op": "mul_s", "in": ["x"], "args": {"s": 1}, "out": "y"}, {"op": "select", "in": ["y"], "args": {"dim": 0, "index": 0}, "out": "y0"},
+         {"op": "select", "in": ["x"], "args": {"dim": 0, "index": 1}, "out": "x1"}, {"op": "mul_", "in": ["y0", "x1"], "out": "y0"},
+         {"op": "pow_s", "in": ["y"], "args": {"p": 2}, "out": "y2"}, {"op": "sum", "in": ["y2"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("expanded_view_then_base_inplace", "e = y.expand(2, 2, 3) of y = x*1; y.mul_(x); (e ** 2).sum(): e's grad_fn rebuilt (AsStridedBackward0)", xs,
+        [{"op": "mul_s", "in": ["x"], "args": {"s": 1}, "out": "y"}, {"op": "unsqueeze", "in": ["y"], "args": {"dim": 0}, "out": "yu"},
+         {"op": "expand", "in": ["yu"], "args": {"sizes": [2, 2, 3]}, "out": "e"}, {"op": "mul_", "in": ["y", "x"], "out": "y"},
+         {"op": "pow_s", "in": ["e"], "args": {"p": 2}, "out": "e2"}, {"op": "sum", "in": ["e2"], "out": "out"}], ["x"], [[2, 3]])
+    hvp("linear_relu", "relu(linear(x, w, b)) ** 2 summed, w and x both differentiated: the fused linear's weight GEMM is skipped",
+        {**xs, "w": t_in([0.5, -0.3, 0.8, 0.2, 0.9, -0.6, -0.7, 0.4, 0.1, 0.3, 0.2, 0.5], d, shape=[4, 3], requires_grad=True),
+         "b": t_in([0.1, -0.2, 0.3, 0.05], d, requires_grad=True)},
+        [{"op": "linear", "in": ["x", "w", "b"], "args": {"relu": True}, "out": "h"}, {"op": "pow_s", "in": ["h"], "args": {"p": 2}, "out": "h2"},
+         {"op": "sum", "in": ["h2"], "out": "out"}], ["x", "w"], [[2, 3], [4, 3]])
+    hvp("softmax_log_softmax", "softmax(x, 1) * log_softmax(x, 0) summed", xs,
+        [{"op": "softmax", "in": ["x"], "args": {"dim": 1}, "out": "p"}, {"op": "log_softmax", "in": ["x"], "args": {"dim": 0}, "out": "q"},
+         {"op": "mul", "in": ["p", "q"], "out": "pq"}, {"op": "sum", "in": ["pq"], "out": "out"}], ["x"], [[2, 3]])
+
+    go = "op table: scatter_add and index_add (the differentiable adjoints of gather and index_select)"
+    src = {"x": t_in([1, 2, 3, 4, 5, 6], d, shape=[2, 3], requires_grad=True),
+           "s": t_in([0.5, -1, 2, 0.25, 3, -2], d, shape=[2, 3], requires_grad=True),
+           "w": t_in([1, -2, 0.5, 3, 1, -1], d, shape=[2, 3])}
+    case("scatter_add_float64", go, "torch.scatter_add(x, 1, idx, s) with a repeated index; (out * w).sum().backward()",
+         {**src, "i": t_in([2, 0, 2, 1, 1, 0], "int64", shape=[2, 3])},
+         [{"op": "scatter_add", "in": ["x", "i", "s"], "args": {"dim": 1}, "out": "y"}, {"op": "mul", "in": ["y", "w"], "out": "yw"},
+          {"op": "sum", "in": ["yw"], "out": "l"}, {"op": "backward", "in": ["l"]}])
+    case("index_add_float64", go, "torch.index_add(x, 1, [2, 0, 2], s) with a repeated index; (out * w).sum().backward()",
+         {**src, "i": t_in([2, 0, 2], "int64")},
+         [{"op": "index_add", "in": ["x", "i", "s"], "args": {"dim": 1}, "out": "y"}, {"op": "mul", "in": ["y", "w"], "out": "yw"},
+          {"op": "sum", "in": ["yw"], "out": "l"}, {"op": "backward", "in": ["l"]}])
+
+
+def _fixed(shape, salt, scale=1.0):
+    """Deterministic float64 values in [-scale, scale): sin of the index, rounded to 4 digits (exact in JSON)."""
+    n = int(np.prod(shape))
+    return torch.tensor([round(math.sin(i * 1.7 + salt) * scale, 4) for i in range(n)], dtype=torch.float64).reshape(shape)
+
+
+def _tensors(named):
+    return {k: tensor_json(v) for k, v in named.items()}
+
+
+def higher_order_training():
+    """Issue 12: the Hessian-vector product of a small MLP and a WGAN-GP-style gradient penalty trained with Adam.
+
+    Replayed by HigherOrderGradientsTest (float64 throughout; the Java side builds the same tensors from these values).
+    """
+    torch.manual_seed(0)
+    # Hessian-vector product: MLP 3-5-2, fused linear + relu, cross-entropy; H·v for v over all four parameters
+    x = _fixed([4, 3], 1); t = torch.tensor([1, 0, 1, 1])
+    p = {"w1": _fixed([5, 3], 2, 0.8), "b1": _fixed([5], 3, 0.2), "w2": _fixed([2, 5], 4, 0.8), "b2": _fixed([2], 5, 0.2)}
+    v = {k: _fixed(list(val.shape), 10 + i) for i, (k, val) in enumerate(p.items())}
+    ps = {k: val.clone().requires_grad_(True) for k, val in p.items()}
+    loss = F.cross_entropy(F.linear(F.relu(F.linear(x, ps["w1"], ps["b1"])), ps["w2"], ps["b2"]), t)
+    grads = torch.autograd.grad(loss, list(ps.values()), create_graph=True)
+    dot = sum((g * v[k]).sum() for g, k in zip(grads, ps))
+    hv = torch.autograd.grad(dot, list(ps.values()))
+    hvp = {"why": "loss = cross_entropy(linear(relu(linear(x, w1, b1)), w2, b2), t); g = grad(loss, params, create_graph=True); "
+                  "Hv = grad(sum(g·v), params)",
+           "inputs": _tensors({"x": x, **p, **{"v_" + k: val for k, val in v.items()}}), "target": [int(i) for i in t],
+           "loss": float(loss), "grads": _tensors(dict(zip(ps, grads))), "hv": _tensors(dict(zip(ps, hv)))}
+
+    # gradient penalty: critic D = linear(tanh(linear(x, w1, b1)), w2, b2), 2-8-1; 5 Adam steps (lr 0.01) on
+    # D(fake).mean() - D(real).mean() + 10 * ((|dD/dx̂| - 1)²).mean(), x̂ = a·real + (1 - a)·fake
+    real = _fixed([6, 2], 20); fake = _fixed([6, 2], 21, 1.5); a = (_fixed([6, 1], 22) + 1) / 2
+    q = {"w1": _fixed([8, 2], 23, 0.7), "b1": _fixed([8], 24, 0.1), "w2": _fixed([1, 8], 25, 0.7), "b2": _fixed([1], 26, 0.1)}
+    qs = {k: val.clone().requires_grad_(True) for k, val in q.items()}
+    opt = torch.optim.Adam(list(qs.values()), lr=0.01)
+
+    def critic(z):
+        return F.linear(torch.tanh(F.linear(z, qs["w1"], qs["b1"])), qs["w2"], qs["b2"])
+
+    losses, penalties = [], []
+    for _ in range(5):
+        opt.zero_grad()
+        xh = (a * real + (1 - a) * fake).requires_grad_(True)
+        gx, = torch.autograd.grad(critic(xh).sum(), xh, create_graph=True)
+        gp = ((gx.pow(2).sum(1).sqrt() - 1) ** 2).mean()
+        loss = critic(fake).mean() - critic(real).mean() + 10 * gp
+        loss.backward()
+        opt.step()
+        losses.append(float(loss)); penalties.append(float(gp))
+    wgan = {"why": "WGAN-GP critic step x5: gp = ((grad(D(x̂).sum(), x̂, create_graph=True).pow(2).sum(1).sqrt() - 1) ** 2).mean(); "
+                   "loss = D(fake).mean() - D(real).mean() + 10 gp; Adam(lr=0.01)",
+            "inputs": _tensors({"real": real, "fake": fake, "a": a, **q}), "losses": losses, "penalties": penalties,
+            "params_after": _tensors({k: val.detach() for k, val in qs.items()})}
+    return {"torch_version": torch.__version__, "hvp_mlp": hvp, "gradient_penalty": wgan}
+
+
+def saved_tensor_hook_cases():
+    """Issue 12: torch.autograd.graph.saved_tensors_hooks, and bfloat16-packed activations of an MLP (SavedTensorHooksTest)."""
+    def vals(t):
+        return [float(v) for v in t.detach().reshape(-1).tolist()]
+
+    out = {}
+    log = []
+
+    def pack(t):
+        log.append(["pack", vals(t)])
+        return t * 1
+
+    def unpack(p):
+        log.append(["unpack", vals(p)])
+        return p * 2
+
+    x = torch.tensor([1., 2.], requires_grad=True); w = torch.tensor([3., 4.], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = x * w
+        z = y.exp()
+    (z * 1).sum().backward()
+    out["pack_unpack"] = {"why": "pack = log, t*1; unpack = log, p*2; inside: y = x*w, z = y.exp(); outside: (z*1).sum().backward()",
+                          "log": log, "x_grad": vals(x.grad), "w_grad": vals(w.grad)}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        y = x.sigmoid()
+    y.mul_(2)
+    y.sum().backward()
+    out["inplace_after_pack"] = {"why": "y = x.sigmoid() saved through the hooks (a copy), then y.mul_(2): no version error, the copy is used",
+                                 "log": log, "x_grad": vals(x.grad)}
+
+    # an MLP step's gradients with float32 activations saved as bfloat16 (SavedTensorHooks.bfloat16Activations)
+    xb = _fixed([64, 64], 40); t = torch.tensor([(i * 7) % 10 for i in range(64)])
+    p = {"w1": _fixed([64, 64], 41, 0.1), "b1": _fixed([64], 42, 0.1), "w2": _fixed([10, 64], 43, 0.1), "b2": _fixed([10], 44, 0.1)}
+    pf = {k: v.float().requires_grad_(True) for k, v in p.items()}
+    ptrs = {v.data_ptr() for v in pf.values()}
+
+    def bpack(tt):
+        if tt.dtype == torch.float32 and tt.is_contiguous() and tt.numel() >= 4096 and tt.data_ptr() not in ptrs:
+            return ("bf16", tt.bfloat16())
+        return ("same", tt)
+
+    def bunpack(pp):
+        return pp[1].float() if pp[0] == "bf16" else pp[1]
+
+    def step(hooked):
+        for v in pf.values():
+            v.grad = None
+        ctx = torch.autograd.graph.saved_tensors_hooks(bpack, bunpack) if hooked else contextlib.nullcontext()
+        with ctx:
+            loss = F.cross_entropy(F.linear(F.relu(F.linear(xb.float(), pf["w1"], pf["b1"])), pf["w2"], pf["b2"]), t)
+        loss.backward()
+        return float(loss), {k: tensor_json(v.grad) for k, v in pf.items()}
+
+    plain_loss, plain = step(False)
+    loss, grads = step(True)
+    out["bfloat16_mlp"] = {"why": "MLP 64-64-10 float32, batch 64, fused linear + relu, cross-entropy; saved float32 tensors of >= 4096 "
+                                  "elements that are not parameters (the input and the hidden activation) packed as .bfloat16() and unpacked .float()",
+                           "inputs": _tensors({"x": xb, **p}), "target": [int(i) for i in t], "loss": loss,
+                           "grads": grads, "w1_grad_without_hooks": plain["w1"], "loss_without_hooks": plain_loss}
+    return out
+
+
+def hook_cases():
+    """Issue 12: tensor hooks (order, modified gradients, removal, retain_grad) and module hooks, with what each hook saw.
+
+    Replayed by HooksTest, which runs the same snippets in Java (each quoted there). Logs: [hook name, gradient] in call order.
+    """
+    def vals(t):
+        return None if t is None else [float(v) for v in t.detach().reshape(-1).tolist()]
+
+    out = {}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x * 3
+    y.register_hook(lambda g: log.append(["y1", vals(g)]) or g * 2)
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(["y2", vals(g)]) or g + 1)
+    x.register_hook(lambda g: log.append(["x1", vals(g)]) or g * 10)
+    h = x.register_hook(lambda g: log.append(["x2", vals(g)]))
+    (y * y).sum().backward()
+    out["order_and_modified"] = {"why": "y = x*3; y hooks g*2, retain_grad, g+1; x hooks g*10, log; (y*y).sum().backward()",
+                                 "log": log, "x_grad": vals(x.grad), "y_grad": vals(y.grad)}
+    log = []
+    h.remove(); x.grad = None
+    (x * 3 * x).sum().backward()
+    out["after_remove"] = {"why": "the same x after removing its second hook; x.grad = None; (x*3*x).sum().backward()", "log": log, "x_grad": vals(x.grad)}
+    log = []
+    x = torch.tensor([1., 2.], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    y.register_hook(lambda g: log.append(["y", vals(g)]) or g * 2)
+    y.sum().backward()
+    out["retain_grad_before_hook"] = {"why": "y.retain_grad() then y.register_hook(g*2): y.grad is the unmodified gradient",
+                                      "log": log, "x_grad": vals(x.grad), "y_grad": vals(y.grad)}
+    log = []
+    a = torch.tensor([1., 2.], requires_grad=True)
+    a.register_hook(lambda g: log.append(["a", vals(g)]) or g * 100)
+    b = a * 2
+    b.register_hook(lambda g: log.append(["b", vals(g)]) or g * 5)
+    ga, gb = torch.autograd.grad((b * b).sum(), [a, b])
+    out["autograd_grad"] = {"why": "a hook g*100 on leaf a, b = a*2 hook g*5; grad((b*b).sum(), [a, b]): captures are taken before hooks, a leaf's hook does not run",
+                            "log": log, "ga": vals(ga), "gb": vals(gb)}
+    msgs = {}
+    try:
+        torch.ones(2).register_hook(lambda g: g)
+    except RuntimeError as e:
+        msgs["no_grad"] = str(e)
+    c = torch.tensor([1., 2.], requires_grad=True)
+    c.register_hook(lambda g: torch.ones(3))
+    try:
+        (c * 2).sum().backward()
+    except RuntimeError as e:
+        msgs["size"] = str(e)
+    c = torch.tensor([1., 2.], requires_grad=True)
+    c.register_hook(lambda g: g.double())
+    try:
+        (c * 2).sum().backward()
+    except RuntimeError as e:
+        msgs["type"] = str(e)
+    out["messages"] = msgs
+
+    # module hooks on Sequential(Linear(3, 2), ReLU(), Linear(2, 1)), float64
+    torch.manual_seed(0)
+    w1 = _fixed([2, 3], 30, 0.8); b1 = _fixed([2], 31, 0.3); w2 = _fixed([1, 2], 32, 0.8); b2 = _fixed([1], 33, 0.3)
+    xin = _fixed([4, 3], 34)
+    m = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        m[0].weight.copy_(w1); m[0].bias.copy_(b1); m[2].weight.copy_(w2); m[2].bias.copy_(b2)
+    log = []
+    m[0].register_forward_pre_hook(lambda mod, inp: log.append(["pre0", vals(inp[0])]) or (inp[0] * 2,))
+    m[0].register_forward_hook(lambda mod, inp, o: log.append(["fwd0", vals(o)]) or o + 1)
+    m[2].register_full_backward_hook(lambda mod, gi, go: log.append(["bwd2_in", vals(gi[0])]) or log.append(["bwd2_out", vals(go[0])]) or (gi[0] * 0.5,))
+    m[0].register_full_backward_hook(lambda mod, gi, go: log.append(["bwd0_in", vals(gi[0])]) or log.append(["bwd0_out", vals(go[0])]))
+    xr = xin.clone().requires_grad_(True)
+    y = m(xr)
+    y.sum().backward()
+    out["module_hooks"] = {"why": "Sequential(Linear(3,2), ReLU(), Linear(2,1)) float64; layer 0: forward pre-hook x*2, forward hook out+1, "
+                                  "full backward hook (log); layer 2: full backward hook grad_input*0.5; y = m(x); y.sum().backward()",
+                           "inputs": _tensors({"w1": w1, "b1": b1, "w2": w2, "b2": b2, "x": xin}), "output": vals(y), "log": log,
+                           "grads": {"w1": vals(m[0].weight.grad), "b1": vals(m[0].bias.grad), "w2": vals(m[2].weight.grad),
+                                     "b2": vals(m[2].bias.grad), "x": vals(xr.grad)},
+                           "grad_fn": type(y.grad_fn).__name__}
+    return out
 
 
 # ------------------------------------------------------------------------ the large float32 cases
@@ -1362,7 +1743,7 @@ def fuzz_file():
                      "values": "row-major; floats as the shortest text that reads back as the same value of their dtype (results in float64: "
                                "rounded to 12 significant digits first); "
                                "\"nan\", \"inf\", \"-inf\" as strings; bool as 0/1"},
-            "named": named, "programs": programs}
+            "named": named, "programs": programs, "higher_order": higher_order_training(), "hooks": hook_cases(), "saved_tensor_hooks": saved_tensor_hook_cases()}
 
 
 def main():

@@ -392,6 +392,12 @@ public final class Tensor extends Operand<Tensor> {
     /** Slices along dim picked by a 1-D int64 index: {@code torch.index_select}. */
     public Tensor indexSelect(int dim, Tensor index) { return Indexing.indexSelect(this, dim, index); }
 
+    /** {@code torch.scatter_add(x, dim, index, src)}: a copy with src's values (over index's shape) added at index along dim. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) { return Indexing.scatterAdd(this, dim, index, src); }
+
+    /** {@code torch.index_add(x, dim, index, source)}: a copy with source's slice i added at slice index[i] along dim. */
+    public Tensor indexAdd(int dim, Tensor index, Tensor source) { return Indexing.indexAdd(this, dim, index, source); }
+
     /** Joins tensors along an existing dimension. */
     public static Tensor cat(int dim, Tensor... tensors) { return Indexing.cat(dim, tensors); }
 

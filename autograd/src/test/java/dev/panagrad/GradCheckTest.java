@@ -111,6 +111,8 @@ class GradCheckTest {
                 Arguments.of("slice and select", (Op) in -> in[0].index("1:3, ::2").add(in[0].index("-1").index("::2")), new Tensor[] {transposed()}),
                 Arguments.of("gather", (Op) in -> in[0].gather(1, Tensor.fromArray(new long[] {0, 3, 3, 1, 2, 0}, 3, 2)), new Tensor[] {sliced()}),
                 Arguments.of("indexSelect", (Op) in -> in[0].indexSelect(1, Tensor.fromArray(new long[] {2, 0, 2}, 3)), new Tensor[] {transposed()}),
+                Arguments.of("scatterAdd, a repeated index", (Op) in -> in[0].scatterAdd(1, Tensor.fromArray(new long[] {0, 3, 3, 1, 2, 0}, 3, 2), in[1]), new Tensor[] {sliced(), any(3, 2)}),
+                Arguments.of("indexAdd, a repeated index", (Op) in -> in[0].indexAdd(1, Tensor.fromArray(new long[] {2, 0, 2}, 3), in[1]), new Tensor[] {transposed(), leafOf(any(3, 3).t())}),
                 Arguments.of("cat", (Op) in -> Tensor.cat(1, in[0], in[1]), new Tensor[] {transposed(), any(3, 2)}),
                 Arguments.of("stack", (Op) in -> Tensor.stack(1, in[0], in[1]), new Tensor[] {sliced(), expanded()}),
                 Arguments.of("clone, contiguous", (Op) in -> in[0].contiguous().clone(), new Tensor[] {transposed()}),
@@ -159,6 +161,23 @@ class GradCheckTest {
     }
 
     /**
+     * gradgradcheck on every row: each backward formula, run with create_graph, is itself differentiated
+     * and checked against finite differences of the first derivatives (PyTorch's default tolerances).
+     * All of these ops are twice differentiable in PyTorch 1.13, so every row must pass.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("ops")
+    void secondDerivativesMatchFiniteDifferencesOfFirstOnes(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradgradcheck(op::apply, inputs, 1e-6, 1e-5, 1e-3), name);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("throughFloat32")
+    void secondDerivativesThroughFloat32MatchFiniteDifferences(String name, Op op, Tensor[] inputs) {
+        assertTrue(GradCheck.gradgradcheck(op::apply, inputs, 1e-3, 1e-3, 1e-3), name);
+    }
+
+    /**
      * gradcheck compares derivatives only, and its finite differences run on contiguous copies: a forward
      * that is wrong on a transposed, strided or expanded leaf would pass it. So: the forward on those
      * layouts equals the forward on contiguous copies of the same values (which the golden cases hold to
@@ -199,6 +218,56 @@ class GradCheckTest {
         Tensor x = Tensor.of(DType.F64, 1, -2, 0.5).requiresGrad(true);
         var e = assertThrows(GradCheck.GradcheckError.class, () -> GradCheck.gradcheck(in -> wrong.apply(in[0]), x));
         assertTrue(e.getMessage().contains("worst at input element [1], output element [1]: analytical -6.0 vs numerical -4.0"), e.getMessage());
+    }
+
+    @Test
+    void gradgradcheckCatchesABackwardThatIsRightOnceButNotDifferentiable() {
+        Function squareWithDetachedSave = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                ctx.saveForBackward(in[0]);
+                return in[0].mul(in[0]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor grad) {
+                return new Tensor[] {grad.mul(ctx.savedTensors()[0].detach()).mul(2)};   // the first derivative is right; its own derivative in x is lost
+            }
+        };
+        Tensor x = Tensor.of(DType.F64, 1, -2, 0.5).requiresGrad(true);
+        assertTrue(GradCheck.gradcheck(in -> squareWithDetachedSave.apply(in[0]), x));
+        var e = assertThrows(GradCheck.GradcheckError.class, () -> GradCheck.gradgradcheck(in -> squareWithDetachedSave.apply(in[0]), x));
+        assertTrue(e.getMessage().contains("with respect to input 0"), e.getMessage());
+    }
+
+    @Test
+    void aOnceDifferentiableBackwardRefusesASecondDerivativeWithPyTorchsMessage() {
+        // class Sq(Function): backward marked @once_differentiable; g, = grad(Sq.apply(x), x, v, create_graph=True) with v requiring grad
+        // g.grad_fn -> <Error>; g.sum().backward() -> RuntimeError: trying to differentiate twice a function that was marked with @once_differentiable
+        Function sq = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                ctx.saveForBackward(in[0]);
+                return in[0].mul(in[0]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor grad) {
+                return new Tensor[] {grad.mul(ctx.savedTensors()[0]).mul(2)};
+            }
+
+            @Override
+            protected boolean onceDifferentiable() { return true; }
+        };
+        Tensor x = Tensor.of(DType.F64, 1.5, 2).requiresGrad(true), v = Tensor.ones(DType.F64, 2).requiresGrad(true);
+        Tensor g = dev.panagrad.autograd.Autograd.grad(java.util.List.of(sq.apply(x)), java.util.List.of(x), java.util.List.of(v), true, true, false)[0];
+        assertArrayEquals(new double[] {3, 4}, g.toDoubleArray());
+        assertEquals("Error", g.gradFn().name());
+        var e = assertThrows(IllegalStateException.class, () -> g.sum().backward());
+        assertEquals(Function.ONCE_DIFFERENTIABLE, e.getMessage());
+        // with a seed that does not require grad the result is plain, as PyTorch's: no grad_fn
+        Tensor plain = dev.panagrad.autograd.Autograd.grad(sq.apply(x).sum(), x)[0];
+        assertFalse(plain.requiresGrad());
     }
 
     @Test

@@ -49,6 +49,14 @@ final class Programs {
                     try (var off = Grad.disabled()) {
                         result = apply(op, in, args);
                     }
+                } else if (step.has("inference") && step.get("inference").getAsBoolean()) {
+                    try (var inference = Grad.inferenceMode()) {
+                        result = apply(op, in, args);
+                    }
+                } else if (step.has("anomaly") && step.get("anomaly").getAsBoolean()) {
+                    try (var anomaly = Grad.setDetectAnomaly(true)) {
+                        result = apply(op, in, args);
+                    }
                 } else {
                     result = apply(op, in, args);
                 }
@@ -65,7 +73,7 @@ final class Programs {
                 List<GoldenData.Values> vs = new ArrayList<>();
                 for (int i = 0; i < ts.length; i++) {
                     run.env.put(out.getAsJsonArray().get(i).getAsString(), ts[i]);
-                    vs.add(GoldenData.snapshot(ts[i]));
+                    vs.add(ts[i] == null ? null : GoldenData.snapshot(ts[i]));
                 }
                 run.values.add(vs);
             } else {
@@ -177,6 +185,8 @@ final class Programs {
             case "index" -> x.index(a.get("spec").getAsString());
             case "gather" -> x.gather(integer(a, "dim"), y);
             case "index_select" -> x.indexSelect(integer(a, "dim"), y);
+            case "scatter_add" -> x.scatterAdd(integer(a, "dim"), y, in.get(2));
+            case "index_add" -> x.indexAdd(integer(a, "dim"), y, in.get(2));
             case "cat" -> Tensor.cat(integer(a, "dim"), in.toArray(Tensor[]::new));
             case "stack" -> Tensor.stack(integer(a, "dim"), in.toArray(Tensor[]::new));
             case "contiguous" -> x.contiguous();
@@ -198,9 +208,20 @@ final class Programs {
             case "fill_" -> x.fillInPlace(num(a, "value"));
             case "copy_" -> x.copyFrom(y);
             case "backward" -> {
-                x.backward(y, flag(a, "retain_graph"));
+                x.backward(y, flag(a, "retain_graph"), flag(a, "create_graph"));
                 yield null;
             }
+            case "grad" -> {   // outputs, inputs, then the gradOutputs (none, or one per output)
+                int k = integer(a, "outputs"), m = integer(a, "inputs");
+                boolean create = flag(a, "create_graph");
+                yield dev.panagrad.autograd.Autograd.grad(in.subList(0, k), in.subList(k, k + m), in.size() > k + m ? in.subList(k + m, in.size()) : null,
+                        a.has("retain_graph") ? flag(a, "retain_graph") : create, create, flag(a, "allow_unused"));
+            }
+            case "clear_grad" -> {
+                x.setGrad(null);
+                yield null;
+            }
+            case "grad_attr" -> x.grad();
             case "retain_grad" -> {
                 x.retainGrad();
                 yield null;

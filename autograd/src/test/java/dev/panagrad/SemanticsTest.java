@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class SemanticsTest {
     static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
             + " with torch.autograd.set_detect_anomaly(True)."
-            + " (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or copyFrom, on this tensor or a view of it after the op that saved it.)";
+            + " (In Java: try (var anomaly = Grad.detectAnomaly()) { ... } around the forward and the backward.)";
 
     static Tensor leaf() {
         return Tensor.of(1, 2, 3).requiresGrad(true);
@@ -178,5 +178,73 @@ class SemanticsTest {
         t.setGrad(null);
         t.max().backward();
         assertArrayEquals(new double[] {0.5, 0, 0.5, 0, 0, 0}, t.grad().toDoubleArray(), "full max(): ties split evenly");
+    }
+
+    @Test
+    void autogradGradWithAnUnusedInput() {
+        Tensor a = leaf(), b = leaf();
+        var e = assertThrows(IllegalStateException.class, () -> dev.panagrad.autograd.Autograd.grad(java.util.List.of(a.sum()), java.util.List.of(a, b), null, false, false, false));
+        assertEquals("One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.", e.getMessage());
+    }
+
+    @Test
+    void autogradGradWithAnInputThatDoesNotRequireGrad() {
+        var e = assertThrows(IllegalStateException.class, () -> dev.panagrad.autograd.Autograd.grad(java.util.List.of(leaf().sum()), java.util.List.of(Tensor.ones(3)), null, false, false, false));
+        assertEquals("One of the differentiated Tensors does not require grad", e.getMessage());
+    }
+
+    @Test
+    void aSecondDerivativeThroughAOnceDifferentiableBackward() {
+        dev.panagrad.autograd.Function twice = new dev.panagrad.autograd.Function() {
+            @Override
+            protected Tensor forward(dev.panagrad.autograd.Context ctx, Tensor... in) { return in[0].mul(2); }
+
+            @Override
+            protected Tensor[] backward(dev.panagrad.autograd.Context ctx, Tensor grad) { return new Tensor[] {grad.mul(2)}; }
+
+            @Override
+            protected boolean onceDifferentiable() { return true; }
+        };
+        Tensor x = leaf(), v = Tensor.ones(3).requiresGrad(true);
+        Tensor g = dev.panagrad.autograd.Autograd.grad(java.util.List.of(twice.apply(x)), java.util.List.of(x), java.util.List.of(v), true, true, false)[0];
+        var e = assertThrows(IllegalStateException.class, () -> g.sum().backward());
+        assertEquals("trying to differentiate twice a function that was marked with @once_differentiable", e.getMessage());
+    }
+
+    @Test
+    void aHookOnATensorThatDoesNotRequireGrad() {
+        var e = assertThrows(IllegalStateException.class, () -> Tensor.ones(3).registerHook(g -> g));
+        assertEquals("cannot register a hook on a tensor that doesn't require gradient", e.getMessage());
+    }
+
+    @Test
+    void aHookReturningAnotherShape() {
+        Tensor x = leaf();
+        x.registerHook(g -> Tensor.ones(2));
+        var e = assertThrows(IllegalStateException.class, () -> x.mul(2).sum().backward());
+        assertEquals("hook '<lambda>' has changed the size of value", e.getMessage());
+    }
+
+    @Test
+    void aNanGradientUnderAnomalyDetection() {
+        Tensor x = Tensor.of(0, 2).requiresGrad(true);
+        try (var anomaly = Grad.setDetectAnomaly(true)) {
+            Tensor s = x.log().mul(0).sum();
+            var e = assertThrows(IllegalStateException.class, () -> AnomalyModeTest.stderrOf(s::backward));
+            assertEquals("Function 'LogBackward0' returned nan values in its 0th output.", e.getMessage());
+        }
+    }
+
+    @Test
+    void anInferenceTensorSavedOrWrittenOutsideInferenceMode() {
+        Tensor t;
+        try (var inference = Grad.inferenceMode()) {
+            t = Tensor.of(3, 4, 5).mul(2);
+        }
+        var saved = assertThrows(IllegalStateException.class, () -> leaf().mul(t));
+        assertEquals("Inference tensors cannot be saved for backward. To work around you can make a clone to get a normal tensor and use it in autograd.", saved.getMessage());
+        var written = assertThrows(IllegalStateException.class, () -> t.addInPlace(1));
+        assertEquals("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor before doing inplace update."
+                + "See https://github.com/pytorch/rfcs/pull/17 for more details.", written.getMessage());
     }
 }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
 class ViewInplaceTest {
     static final String HINT = " Hint: enable anomaly detection to find the operation that failed to compute its gradient,"
             + " with torch.autograd.set_detect_anomaly(True)."
-            + " (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or copyFrom, on this tensor or a view of it after the op that saved it.)";
+            + " (In Java: try (var anomaly = Grad.detectAnomaly()) { ... } around the forward and the backward.)";
     static final String NO_GRAD_VIEW_ADVICE = " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify"
             + " your code by moving both the view and the inplace either both inside the no_grad block (if you don't want the inplace to"
             + " be tracked) or both outside (if you want the inplace to be tracked).";

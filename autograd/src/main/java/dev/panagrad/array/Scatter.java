@@ -59,6 +59,23 @@ public final class Scatter {
         }
     }
 
+    /**
+     * {@code target[..., ix[i], ...] += src[..., i, ...]} along dim d for each entry of the contiguous 1-D
+     * int64 {@code ix} (checked against target's size): index_select's adjoint; repeated indices add up.
+     */
+    public static <T extends Strided> void indexAdd(T target, int d, Strided ix, T src, Strided.Factory<T> f) {
+        MemorySegment is = ix.segment();
+        int count = (int) ix.numel();
+        for (int i = 0; i < count; i++) {
+            long id = is.getAtIndex(JAVA_LONG, ix.offset + i);
+            if (id < 0 || id >= target.shape[d]) throw new IndexOutOfBoundsException("index_add(): index " + id + " is out of bounds for dimension " + d + " with size " + target.shape[d]);
+        }
+        for (int i = 0; i < count; i++) {
+            T row = Layout.select(target, d, is.getAtIndex(JAVA_LONG, ix.offset + i), f);
+            Layout.assign(row, Elementwise.zip(dev.panagrad.kernel.BinaryOp.ADD, row, Layout.select(src, d, i, f), f), f);
+        }
+    }
+
     /** The entries of x along dim d picked by the contiguous 1-D int64 {@code ix} (checked), in that order. */
     public static <T extends Strided> T indexSelect(T x, int d, Strided ix, Strided.Factory<T> f) {
         MemorySegment is = ix.segment();

@@ -38,6 +38,30 @@ public abstract class Function {
         return (n.isEmpty() ? "Function" : n) + "Backward";
     }
 
+    /** PyTorch's message when a gradient made by a {@link #onceDifferentiable} backward is differentiated. */
+    public static final String ONCE_DIFFERENTIABLE = "trying to differentiate twice a function that was marked with @once_differentiable";
+
+    /**
+     * PyTorch's {@code @once_differentiable}: true when {@link #backward} is not itself differentiable (it
+     * uses raw values). Under create_graph it then runs without grad, and when the incoming gradient
+     * requires grad each gradient it returns gets an {@code Error} node: differentiating through it
+     * throws {@link #ONCE_DIFFERENTIABLE}, instead of giving a silently wrong second derivative.
+     */
+    protected boolean onceDifferentiable() { return false; }
+
+    private Tensor[] backwardOnce(Context ctx, Tensor grad) {
+        Tensor[] grads;
+        try (var off = Grad.disabled()) {
+            grads = backward(ctx, grad);
+            for (int i = 0; i < grads.length; i++) if (grads[i] != null && grads[i].requiresGrad()) grads[i] = grads[i].detach().clone();
+        }
+        if (!grad.requiresGrad()) return grads;
+        for (Tensor g : grads) {
+            if (g != null) g.record("Error", new Tensor[] {grad}, null, (n, gg) -> { throw new IllegalStateException(ONCE_DIFFERENTIABLE); });
+        }
+        return grads;
+    }
+
     public final Tensor apply(Tensor... inputs) {
         boolean[] needs = new boolean[inputs.length];
         boolean any = false;
@@ -55,7 +79,7 @@ public abstract class Function {
         }
         if (!any) return out;
         Node<Tensor> node = out.record(nodeName(), inputs, ctx.toSave(), (n, g) -> {
-            Tensor[] grads = backward(ctx, g);
+            Tensor[] grads = onceDifferentiable() && Grad.isEnabled() ? backwardOnce(ctx, g) : backward(ctx, g);
             if (grads.length != inputs.length) {
                 throw new IllegalStateException(nodeName() + ": function backward returned an incorrect number of gradients (expected "
                         + inputs.length + ", got " + grads.length + ")");

@@ -93,6 +93,51 @@ public final class GradCheck {
         return gradcheck(fn, inputs, 1e-6, 1e-5, 1e-3);
     }
 
+    /**
+     * PyTorch's {@code gradgradcheck}: second derivatives against finite differences of first ones. The
+     * function checked is {@code (inputs, v) ↦ ∂⟨fn(inputs), v⟩/∂inputs} (computed with
+     * {@link Autograd#grad} and create_graph, the gradients of every input that requires grad, flattened
+     * and joined), with respect to the inputs and to {@code v} (random, fixed seed, float64, shaped like
+     * fn's output); so it checks that each backward formula is itself differentiable and right.
+     */
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor[] inputs, double eps, double atol, double rtol) {
+        Tensor out0;
+        try (var off = Grad.disabled()) {
+            out0 = fn.apply(inputs);
+        }
+        boolean[] differentiable = new boolean[inputs.length];
+        for (int i = 0; i < inputs.length; i++) differentiable[i] = inputs[i].requiresGrad();
+        Tensor v = new dev.panagrad.Generator(1234).uniform(DType.F64, -1, 1, out0.shape()).requiresGrad(true);
+        Tensor[] all = Arrays.copyOf(inputs, inputs.length + 1);
+        all[inputs.length] = v;
+        Function<Tensor[], Tensor> firstDerivative = in -> {
+            try (var on = Grad.enabled()) {
+                Tensor[] xs = new Tensor[inputs.length];
+                java.util.List<Tensor> wrt = new java.util.ArrayList<>();
+                for (int i = 0; i < xs.length; i++) {   // finite differences pass fresh copies: make them leaves again
+                    xs[i] = differentiable[i] && !in[i].requiresGrad() ? in[i].detach().requiresGrad(true) : in[i];
+                    if (differentiable[i]) wrt.add(xs[i]);
+                }
+                Tensor go = in[inputs.length].requiresGrad() ? in[inputs.length] : in[inputs.length].detach().requiresGrad(true);
+                Tensor out = fn.apply(xs);
+                Tensor[] grads = Autograd.grad(java.util.List.of(out), wrt, java.util.List.of(go), true, true, true);
+                Tensor[] flat = new Tensor[grads.length];
+                for (int i = 0; i < grads.length; i++) {
+                    Tensor g = grads[i] == null ? Tensor.zeros(DType.F64, wrt.get(i).shape()) : grads[i];   // unused: zeros, as PyTorch's
+                    flat[i] = g.reshape(-1);
+                }
+                Tensor joined = Tensor.cat(0, flat);
+                // an output that does not depend on the inputs (a linear op's gradient w.r.t. itself): still a graph to v
+                return joined.requiresGrad() ? joined : joined.add(go.sum().mul(0));
+            }
+        };
+        return gradcheck(firstDerivative, all, eps, atol, rtol);
+    }
+
+    public static boolean gradgradcheck(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        return gradgradcheck(fn, inputs, 1e-6, 1e-5, 1e-3);
+    }
+
     private static double[][] numerical(Function<Tensor[], Tensor> fn, Tensor[] inputs, int which, double eps, int outN) {
         Tensor x = inputs[which];
         double[] base = x.toDoubleArray();

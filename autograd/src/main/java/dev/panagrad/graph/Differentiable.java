@@ -10,7 +10,8 @@ import dev.panagrad.memory.Storage;
  * methods, so nothing in this package depends on the tensor side.
  *
  * <p>The engine calls the arithmetic ({@link #add}, {@link #sumTo}, {@link #to}, {@link #onesLike})
- * with grad mode off ({@link GradMode}): the results are plain values, recorded nowhere.
+ * with grad mode off ({@link GradMode}): the results are plain values, recorded nowhere; under
+ * create_graph with grad mode on, and then they must record as any op does.
  *
  * @param <T> the value type itself
  */
@@ -25,6 +26,9 @@ public interface Differentiable<T extends Differentiable<T>> {
     /** The node that made this value, or null for a leaf. */
     Node<T> gradFn();
 
+    /** For a leaf that requires grad: the {@link AccumulateGrad} its gradient goes to (made once, kept); null otherwise. */
+    Node<T> gradAccumulator();
+
     /**
      * The bytes behind the value, shared with its views: their version counter is what a
      * {@link SavedValue} checks, a save holds them, and the memory policy returns the buffers the
@@ -32,10 +36,16 @@ public interface Differentiable<T extends Differentiable<T>> {
      */
     Storage storage();
 
+    /** Whether any element is NaN (anomaly detection's check of each node's gradients). */
+    boolean anyNaN();
+
     /** {@code this + other}, a new value: gradients that reach the same node add up. */
     T add(T other);
 
-    /** This gradient summed down to {@code shape}, undoing broadcasting (this value when the shapes are equal). */
+    /**
+     * This gradient summed down to {@code shape}, undoing broadcasting (this value when the shapes are
+     * equal); recorded when grad mode is on (create_graph).
+     */
     T sumTo(int[] shape);
 
     /** This value converted to {@code dtype}. */

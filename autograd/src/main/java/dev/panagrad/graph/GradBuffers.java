@@ -23,9 +23,18 @@ final class GradBuffers {
     private final IdentityHashMap<Storage, Boolean> owned = new IdentityHashMap<>();
     private final ArrayList<Storage> made = new ArrayList<>(), consumed = new ArrayList<>();
     private int mark;
+    private final boolean returnsBuffers;
+
+    /** @param returnsBuffers false under create_graph: every buffer may be part of the recorded graph, so none goes back */
+    GradBuffers(boolean returnsBuffers) {
+        this.returnsBuffers = returnsBuffers;
+    }
+
+    boolean returnsBuffers() { return returnsBuffers; }
 
     /** Runs {@code make} (the seed) and owns every buffer it leased. */
     <T> T make(Supplier<T> make) {
+        if (!returnsBuffers) return make.get();
         int m = AllocationLog.start();
         try {
             return make.get();
@@ -52,17 +61,17 @@ final class GradBuffers {
 
     /** Whether {@code s} is a buffer the engine made that no pending gradient reads: a formula may write into it. */
     boolean exclusive(Storage s) {
-        return owned.containsKey(s) && !pending.containsKey(s);
+        return returnsBuffers && owned.containsKey(s) && !pending.containsKey(s);
     }
 
     /** Starts recording the buffers a node's formula leases. */
     void nodeStarts() {
-        mark = AllocationLog.start();
+        if (returnsBuffers) mark = AllocationLog.start();
     }
 
     /** Stops the recording (call in a finally: the log is per thread). */
     void nodeStops() {
-        AllocationLog.stop(mark, made);
+        if (returnsBuffers) AllocationLog.stop(mark, made);
     }
 
     /** After the node ran: owns what it made, and returns to the pool what the engine made and no pending gradient reads. */
@@ -72,6 +81,11 @@ final class GradBuffers {
         for (int i = 0; i < consumed.size(); i++) releaseIfDead(consumed.get(i));
         made.clear();
         consumed.clear();
+    }
+
+    /** {@code s} leaves the engine (a gradient autograd.grad returns): never released here. */
+    void escape(Storage s) {
+        owned.remove(s);
     }
 
     private void releaseIfDead(Storage s) {

@@ -5,6 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -121,6 +124,35 @@ final class VectorKernels {
             default -> throw new IllegalArgumentException(op.name());
         }
         for (; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i)));
+    }
+
+    private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, VectorShape.forBitSize(IS.vectorBitSize() / 2));   // as many lanes as IS
+
+    /** {@link BFloat16#pack} on whole vectors: the same integer rounding per lane, then the low 16 bits of each int. */
+    static void bfloat16Pack(MemorySegment src, long from, long n, MemorySegment dst) {
+        int l = IS.length();
+        long i = 0;
+        for (long bound = n - l; i <= bound; i += l) {
+            IntVector b = IntVector.fromMemorySegment(IS, src, (from + i) * 4, NATIVE);
+            IntVector high = b.lanewise(VectorOperators.LSHR, 16);
+            IntVector rounded = b.add(0x7fff).add(high.and(1)).lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = b.and(0x7fffffff).compare(VectorOperators.GT, 0x7f800000);
+            IntVector r = rounded.blend(high.or(0x40), nan);
+            ((ShortVector) r.convertShape(VectorOperators.I2S, HS, 0)).intoMemorySegment(dst, i * 2, NATIVE);
+        }
+        for (; i < n; i++) dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, BFloat16.bits(src.getAtIndex(JAVA_FLOAT, from + i)));
+    }
+
+    /** {@link BFloat16#unpack} on whole vectors: each short widened, shifted into the float's upper half. */
+    static void bfloat16Unpack(MemorySegment src, long n, MemorySegment dst) {
+        int l = IS.length();
+        long i = 0;
+        for (long bound = n - l; i <= bound; i += l) {
+            ShortVector h = ShortVector.fromMemorySegment(HS, src, i * 2, NATIVE);
+            ((IntVector) h.convertShape(VectorOperators.S2I, IS, 0)).lanewise(VectorOperators.LSHL, 16).intoMemorySegment(dst, i * 4, NATIVE);
+        }
+        for (; i < n; i++) dst.setAtIndex(JAVA_FLOAT, i, BFloat16.value(src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i)));
     }
 
     /** out = x < 0 ? 0 : x (NaN and -0.0 pass through): {@link UnaryOp#RELU}. */

@@ -22,6 +22,108 @@ public abstract class Module {
 
     public abstract Tensor forward(Tensor input);
 
+    /** {@code register_forward_pre_hook}: sees the input before {@link #forward}; may return a replacement (null: unchanged). */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        Tensor apply(Module module, Tensor input);
+    }
+
+    /** {@code register_forward_hook}: sees the input and the output after {@link #forward}; may return a replacement output (null: unchanged). */
+    @FunctionalInterface
+    public interface ForwardHook {
+        Tensor apply(Module module, Tensor input, Tensor output);
+    }
+
+    /**
+     * {@code register_full_backward_hook}: during backward, the gradients with respect to the module's
+     * input ({@code gradInput}, null where the input needs none) and output; may return a replacement
+     * gradInput (null: unchanged).
+     */
+    @FunctionalInterface
+    public interface BackwardHook {
+        Tensor[] apply(Module module, Tensor[] gradInput, Tensor[] gradOutput);
+    }
+
+    private final List<ForwardPreHook> forwardPreHooks = new ArrayList<>(0);
+    private final List<ForwardHook> forwardHooks = new ArrayList<>(0);
+    private final List<BackwardHook> backwardHooks = new ArrayList<>(0);
+
+    private static <H> dev.panagrad.graph.RemovableHandle add(List<H> list, H hook) {
+        list.add(hook);
+        return new dev.panagrad.graph.RemovableHandle(() -> list.remove(hook));
+    }
+
+    public final dev.panagrad.graph.RemovableHandle registerForwardPreHook(ForwardPreHook hook) { return add(forwardPreHooks, hook); }
+
+    public final dev.panagrad.graph.RemovableHandle registerForwardHook(ForwardHook hook) { return add(forwardHooks, hook); }
+
+    /** As PyTorch's, the output's grad_fn becomes {@code BackwardHookFunctionBackward} (and the input's, inside forward). */
+    public final dev.panagrad.graph.RemovableHandle registerFullBackwardHook(BackwardHook hook) { return add(backwardHooks, hook); }
+
+    /** Whether any hook is registered on this module (not its children). */
+    public final boolean hasHooks() {
+        return !forwardPreHooks.isEmpty() || !forwardHooks.isEmpty() || !backwardHooks.isEmpty();
+    }
+
+    /**
+     * PyTorch's {@code module(x)} ({@code __call__}): {@link #forward} with this module's hooks around it,
+     * in PyTorch's order (forward pre-hooks, the backward hook's input side, forward, forward hooks, the
+     * backward hook's output side). {@code Sequential} calls its layers this way; calling
+     * {@code forward} directly skips the hooks, as in PyTorch.
+     */
+    public final Tensor call(Tensor input) {
+        if (!hasHooks()) return forward(input);
+        Tensor x = input;
+        for (ForwardPreHook h : List.copyOf(forwardPreHooks)) {
+            Tensor r = h.apply(this, x);
+            if (r != null) x = r;
+        }
+        Tensor[] gradOutput = new Tensor[1];
+        List<BackwardHook> bw = backwardHooks.isEmpty() || !Grad.isEnabled() ? List.of() : List.copyOf(backwardHooks);
+        boolean inputHooked = !bw.isEmpty() && x.requiresGrad();
+        if (inputHooked) {   // hooks on identity nodes' outputs: the engine lets a hook keep the gradient it is given
+            x = new BackwardHookFunction().apply(x);
+            x.registerHook(g -> runBackwardHooks(bw, g, gradOutput));
+        }
+        Tensor out = forward(x);
+        for (ForwardHook h : List.copyOf(forwardHooks)) {
+            Tensor r = h.apply(this, x, out);
+            if (r != null) out = r;
+        }
+        if (bw.isEmpty() || !out.requiresGrad()) return out;
+        Tensor hooked = new BackwardHookFunction().apply(out);
+        hooked.registerHook(g -> {
+            gradOutput[0] = g;
+            if (!inputHooked) runBackwardHooks(bw, null, gradOutput);   // no input gradient: the hooks get (None,) when the output's arrives
+            return null;
+        });
+        return hooked;
+    }
+
+    private Tensor runBackwardHooks(List<BackwardHook> hooks, Tensor gradInput, Tensor[] gradOutput) {
+        Tensor[] gi = {gradInput};
+        for (BackwardHook h : hooks) {
+            Tensor[] r = h.apply(this, gi.clone(), gradOutput.clone());
+            if (r != null) {
+                if (r.length != 1) throw new IllegalStateException("Backward hook returned an invalid number of grad_input, got " + r.length + ", but expected 1");
+                gi = r;
+            }
+        }
+        return gi[0];
+    }
+
+    /** The identity node a full backward hook puts on a module's input and output: PyTorch's BackwardHookFunction. */
+    private static final class BackwardHookFunction extends dev.panagrad.autograd.Function {
+        @Override
+        protected Tensor forward(dev.panagrad.autograd.Context ctx, Tensor... in) { return in[0]; }
+
+        @Override
+        protected Tensor[] backward(dev.panagrad.autograd.Context ctx, Tensor grad) { return new Tensor[] {grad}; }
+
+        @Override
+        protected String nodeName() { return "BackwardHookFunctionBackward"; }
+    }
+
     /** Registers a trainable parameter: a leaf that requires grad (see {@link Parameter}). */
     protected final Tensor registerParameter(String name, Tensor value) {
         checkName(name);

@@ -27,11 +27,11 @@ public final class Sequential extends Module {
         for (int i = 0; i < layers.length; i++) {
             Module m = layers[i];
             Tensor next;
-            if (m instanceof Linear linear && i + 1 < layers.length && layers[i + 1] instanceof ReLU) {
+            if (m instanceof Linear linear && i + 1 < layers.length && layers[i + 1] instanceof ReLU && !linear.hasHooks() && !layers[i + 1].hasHooks()) {
                 next = linear.forwardRelu(x);   // bias and relu fused into the GEMM's output pass
                 i++;
             } else {
-                next = m.forward(x);
+                next = m.call(x);   // forward with the layer's hooks
             }
             // storages, not tensor objects: a layer may return a view (of its input, so maybe of the caller's)
             if (x.storage() != input.storage() && next.storage() != x.storage()) x.dropWhenUnused();

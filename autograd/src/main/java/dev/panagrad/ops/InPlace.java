@@ -64,6 +64,7 @@ public final class InPlace {
     /** {@code fill_(value)}; recorded as FillBackward0 (a zero gradient to the old value). */
     @Op("FillBackward0")
     public static <T extends Operand<T>> T fill(T x, double value) {
+        x.checkNotInferenceOutside();
         if (!(GradMode.isEnabled() && x.requiresGrad())) {   // nothing to record: write in place, no temporary
             if (x.isContiguous()) Elementwise.fillInPlace(x, value);
             else Ops.assign(x, x.factory().full(x.dtype(), value, new int[0]));

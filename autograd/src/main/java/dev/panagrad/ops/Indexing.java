@@ -31,11 +31,8 @@ public final class Indexing {
         if (index.dim() != in.length) {
             throw new IllegalArgumentException("gather(): Index tensor must have the same number of dimensions as input tensor (" + Shape.str(index.shapeView()) + " vs " + Shape.str(in) + ")");
         }
-        return apply("GatherBackward0", Scatter.gather(x, d, index, x.factory()), Ops.in(x), save(index), (n, g) -> {
-            T z = Ops.zeros(g, g.dtype(), in);
-            Scatter.scatterAdd(z, d, n.saved(0), g, g.factory());
-            return grads(z);
-        });
+        return apply("GatherBackward0", Scatter.gather(x, d, index, x.factory()), Ops.in(x), save(index),
+                (n, g) -> grads(scatterAddIntoZeros(in, d, n.saved(0), g)));
     }
 
     /** Slices along {@code dim} picked by a 1-D int64 index: {@code torch.index_select}; repeated rows add up their gradients. */
@@ -51,14 +48,68 @@ public final class Indexing {
         }
         T ix = index.isContiguous() ? index : Views.contiguous(index);
         return apply("IndexSelectBackward0", Scatter.indexSelect(x, d, ix, x.factory()), Ops.in(x), save(ix), (n, g) -> {
-            long[] ids = n.saved(0).toLongArray();
             T z = Ops.zeros(g, g.dtype(), in);
-            for (int i = 0; i < ids.length; i++) {
-                T row = Layout.select(z, d, ids[i], z.factory());
-                Ops.assign(row, Elementwise.zip(dev.panagrad.kernel.BinaryOp.ADD, row, Layout.select(g, d, i, g.factory()), g.factory()));
-            }
-            return grads(z);
+            Scatter.indexAdd(z, d, n.saved(0), g, g.factory());
+            return grads(recordIndexAdd(z, d, n.saved(0), g));
         });
+    }
+
+    /**
+     * {@code torch.scatter_add(x, dim, index, src)}: a copy of x with each {@code src[...]} (over index's
+     * shape) added at {@code index[...]} along dim; d/dx = g, d/dsrc = g.gather(dim, index).
+     */
+    @Op("ScatterAddBackward0")
+    public static <T extends Operand<T>> T scatterAdd(T x, int dim, T index, T src) {
+        Scatter.checkIndex(index, "scatter_add");
+        int[] xs = x.shapeView(), is = index.shapeView(), ss = src.shapeView();
+        int d = Shape.dim(dim, Math.max(1, xs.length));
+        if (is.length != xs.length || ss.length != xs.length) {
+            throw new IllegalArgumentException("Index tensor must have the same number of dimensions as self tensor");
+        }
+        for (int k = 0; k < is.length; k++) {
+            if (is[k] > ss[k]) throw new IllegalArgumentException("Expected index " + Shape.str(is) + " to be smaller than self " + Shape.str(xs) + " apart from dimension " + d + " and to be smaller size than src " + Shape.str(ss));
+            if (k != d && is[k] > xs[k]) throw new IllegalArgumentException("Expected index " + Shape.str(is) + " to be smaller than self " + Shape.str(xs) + " apart from dimension " + d + " and to be smaller size than src " + Shape.str(ss));
+        }
+        if (src.dtype() != x.dtype()) throw new IllegalArgumentException("scatter(): Expected self.dtype to be equal to src.dtype");
+        T out = Ops.copyRaw(x);
+        Scatter.scatterAdd(out, d, index, x.factory().view(src, is.clone(), src.stridesView(), src.storageOffset()), x.factory());
+        return apply("ScatterAddBackward0", out, Ops.in(x, src), save(index),
+                (n, g) -> grads(n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? gather(g, d, n.saved(0)) : null));
+    }
+
+    /** gather's gradient: {@code g} scatter-added into zeros of the input's shape; recorded as ScatterAddBackward0 under create_graph. */
+    static <T extends Operand<T>> T scatterAddIntoZeros(int[] shape, int d, T index, T g) {
+        T z = Ops.zeros(g, g.dtype(), shape);
+        Scatter.scatterAdd(z, d, index, g, g.factory());
+        return apply("ScatterAddBackward0", z, Ops.in(null, g), save(index), (n, gg) -> grads(null, gather(gg, d, n.saved(0))));
+    }
+
+    /**
+     * {@code torch.index_add(x, dim, index, source)}: a copy of x with {@code source}'s slice i added at
+     * slice {@code index[i]} along dim; d/dx = g, d/dsource = g.index_select(dim, index).
+     */
+    @Op("IndexAddBackward0")
+    public static <T extends Operand<T>> T indexAdd(T x, int dim, T index, T source) {
+        Scatter.checkIndex(index, "index_add");
+        if (index.dim() > 1) throw new IllegalArgumentException("index_add_(): Index is supposed to be a vector");
+        int[] xs = x.shapeView(), ss = source.shapeView();
+        int d = Shape.dim(dim, Math.max(1, xs.length));
+        int[] expected = xs.clone();
+        if (expected.length > 0) expected[d] = (int) index.numel();
+        if (!Arrays.equals(expected, ss)) {
+            throw new IllegalArgumentException("index_add_(): source " + Shape.str(ss) + " must have self's shape " + Shape.str(xs) + " except in dimension " + d + ", where it must have the index's length " + index.numel());
+        }
+        if (source.dtype() != x.dtype()) throw new IllegalArgumentException("index_add_(): self (" + Ops.typeName(x.dtype()) + ") and source (" + Ops.typeName(source.dtype()) + ") must have the same scalar type");
+        T ix = index.isContiguous() ? index : Views.contiguous(index);
+        T out = Ops.copyRaw(x);
+        Scatter.indexAdd(out, d, ix, source, x.factory());
+        return apply("IndexAddBackward0", out, Ops.in(x, source), save(ix),
+                (n, g) -> grads(n.needsInputGrad(0) ? g : null, n.needsInputGrad(1) ? indexSelect(g, d, n.saved(0)) : null));
+    }
+
+    /** index_select's gradient {@code z} (g index-added into zeros), recorded as IndexAddBackward0 under create_graph. */
+    private static <T extends Operand<T>> T recordIndexAdd(T z, int d, T index, T g) {
+        return apply("IndexAddBackward0", z, Ops.in(null, g), save(index), (n, gg) -> grads(null, indexSelect(gg, d, n.saved(0))));
     }
 
     /** Joins tensors along an existing dimension; each input's gradient is its slice of g. */

@@ -152,7 +152,7 @@ public final class LinearAlgebra {
             T sx = n.saved(0), sw = n.saved(1);
             T gx = n.needsInputGrad(0) ? matmul(gz, sw) : null;
             T gw = null;
-            if (n.needsInputGrad(1) && !sw.accumulateGradProduct(t(gz), sx)) gw = matmul(t(gz), sx);
+            if (n.needsInputGrad(1) && !(n.accumulatesIntoLeaves() && sw.accumulateGradProduct(t(gz), sx))) gw = matmul(t(gz), sx);
             T gb = n.needsInputGrad(2) ? Reductions.sum(gz, new int[] {0}, false) : null;
             return grads(gx, gw, gb);
         });

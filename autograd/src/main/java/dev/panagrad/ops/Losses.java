@@ -35,7 +35,18 @@ public final class Losses {
         double scale = mean ? 1.0 / x.shapeView()[0] : 1.0;
         T out = logits.factory().full(x.dtype(), Reduce.crossEntropySum(x, t) * scale, new int[0]);
         return apply("NllLossBackward0", out, in(logits, target), save(x, t),
-                (n, g) -> grads(Reduce.crossEntropyGrad(n.saved(0), n.saved(1), g.item() * scale, g.factory()), null));
+                (n, g) -> grads(crossEntropyGrad(n.saved(0), n.saved(1), g, scale), null));
+    }
+
+    /**
+     * {@code (softmax(x) − onehot(t))·g·scale}: one raw pass, or under create_graph (grad mode on while
+     * the formula runs) the same composed of ops, so that it is recorded and can be differentiated again.
+     */
+    private static <T extends Operand<T>> T crossEntropyGrad(T x, T t, T g, double scale) {
+        if (!dev.panagrad.graph.GradMode.isEnabled()) return Reduce.crossEntropyGrad(x, t, g.item() * scale, g.factory());
+        T onehot = Ops.zeros(x, x.dtype(), x.shapeView());
+        Scatter.scatterAdd(onehot, 1, Views.unsqueeze(t, 1), x.factory().full(x.dtype(), 1, new int[0]), x.factory());
+        return Pointwise.mul(Pointwise.sub(Reductions.softmax(x, 1), onehot), Pointwise.mul(g, scale));
     }
 
     /** The per-sample terms of the negative log-likelihood: {@code −logProbs[i, target[i]]}, [N]. */

@@ -85,6 +85,9 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         if (flag && !dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("Only Tensors of floating point and complex dtype can require gradients");
         }
+        if (flag && storage.isInference() && !dev.panagrad.memory.AllocationLog.inferenceMode()) {
+            throw new IllegalStateException("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.");
+        }
         requiresGrad = flag;
         return self();
     }
@@ -136,13 +139,40 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
 
     public boolean retainsGrad() { return retainsGrad; }
 
+    /**
+     * PyTorch's {@code register_hook}: {@code hook} is called with this tensor's gradient during
+     * backward, before it is used (a leaf: before it is added into {@code .grad}; a non-leaf: before its
+     * grad_fn runs), and may return a replacement of the same shape and dtype (null: unchanged). Hooks run
+     * in registration order; a {@link #retainGrad()} sees the gradient as the hooks registered before
+     * it left it (torch 1.13: all of a tensor's hooks sit where its first one was registered).
+     *
+     * {@snippet :
+     * RemovableHandle h = y.registerHook(g -> g.mul(2));   // y.register_hook(lambda g: g * 2)
+     * h.remove();
+     * }
+     *
+     * @throws IllegalStateException "cannot register a hook on a tensor that doesn't require gradient"
+     */
+    public dev.panagrad.graph.RemovableHandle registerHook(UnaryOperator<T> hook) {
+        if (!requiresGrad()) throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
+        Node<T> fn = fn();
+        return (fn != null ? fn : edge()).hooks().add(hook);   // the node's one output is this tensor: its group lives there
+    }
+
     /** Backward from a one-element tensor. */
     public void backward() { Engine.backward(self(), null, false); }
 
     /** Backward with the gradient of this tensor (its shape). */
     public void backward(T gradient) { Engine.backward(self(), gradient, false); }
 
-    public void backward(T gradient, boolean retainGraph) { Engine.backward(self(), gradient, retainGraph); }
+    public void backward(T gradient, boolean retainGraph) { Engine.backward(self(), gradient, retainGraph, false); }
+
+    /**
+     * PyTorch's {@code backward(gradient, retain_graph, create_graph)}: with {@code createGraph} the
+     * gradients are recorded, so the leaves' {@code .grad} can be differentiated again (a second
+     * derivative); {@code gradient} null for a one-element tensor.
+     */
+    public void backward(T gradient, boolean retainGraph, boolean createGraph) { Engine.backward(self(), gradient, retainGraph, createGraph); }
 
     /** A tensor sharing this one's storage and version counter, outside the graph. */
     public T detach() { return factory().wrap(storage, dtype, shape, strides, offset); }
@@ -219,6 +249,15 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
     /** Adds {@code g} into this leaf's gradient (allocated in this leaf's lifetime). */
     @Override
     public void accumulateGrad(T g) {
+        if (GradMode.isEnabled()) {   // create_graph: PyTorch's AccumulateGrad records (CopyBackwards into a fresh .grad, then AddBackward0)
+            if (grad == null) {
+                T fresh = emptyWithLifetimeOf("grad");
+                grad = InPlace.copy(fresh, g);
+            } else {
+                grad = Pointwise.add(grad, g);
+            }
+            return;
+        }
         if (grad == null) {
             T fresh = emptyWithLifetimeOf("grad");
             Layout.assign(fresh, g, factory());
@@ -235,7 +274,15 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
     /** For {@link #retainGrad()}. */
     @Override
     public void accumulateRetainedGrad(T g) {
-        grad = grad == null ? Layout.contiguousCopy(g, factory()) : Pointwise.add(grad, g);
+        if (GradMode.isEnabled()) grad = grad == null ? Views.clone(g) : Pointwise.add(grad, g);   // create_graph: recorded, as PyTorch's retain_grad hook
+        else grad = grad == null ? Layout.contiguousCopy(g, factory()) : Pointwise.add(grad, g);
+    }
+
+    @Override
+    public boolean anyNaN() {
+        if (!dtype.isFloatingPoint()) return false;
+        for (double v : toDoubleArray()) if (Double.isNaN(v)) return true;
+        return false;
     }
 
     /** The seed of {@link #backward()}. */
@@ -244,7 +291,15 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
 
     /** Sums a gradient down to {@code target} (undoing broadcasting). The engine's one reduction. */
     @Override
-    public T sumTo(int[] target) { return Reduce.sumTo(self(), target, factory()); }
+    public T sumTo(int[] target) {
+        if (!GradMode.isEnabled() || !requiresGrad() || Arrays.equals(shape, target)) return Reduce.sumTo(self(), target, factory());
+        // create_graph: the same sum as ops, recorded (leading dims summed away, then the size-1 ones kept)
+        int lead = shape.length - target.length;
+        int[] dims = java.util.stream.IntStream.range(0, shape.length)
+                .filter(d -> d < lead || (target[d - lead] == 1 && shape[d] != 1)).toArray();
+        T summed = dims.length == 0 ? self() : Reductions.sum(self(), dims, true);
+        return Views.reshape(summed, target);
+    }
 
     /** An uninitialised buffer shaped like this one, living exactly as long as this one's storage (its scope, or the GC). */
     protected final T emptyWithLifetimeOf(String tag) {
@@ -258,7 +313,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * caller then returns the product to the engine as usual.
      */
     final boolean accumulateGradProduct(T a, T b) {
-        if (gradFn != null || !requiresGrad || retainsGrad) return false;
+        if (GradMode.isEnabled() || gradFn != null || !requiresGrad || retainsGrad || (accumulator != null && accumulator.hasPreHooks())) return false;
         if (grad != null && (!grad.isContiguous() || grad.dtype != dtype)) return false;
         if (grad == null) {
             T fresh = emptyWithLifetimeOf("grad");
@@ -281,7 +336,8 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * @param toSave what the formula reads back, version-checked ({@code this} among them is the output)
      */
     public Node<T> record(String name, T[] inputs, T[] toSave, Node.Backward<T> backward) {
-        if (!GradMode.isEnabled()) return null;
+        boolean[] mode = GradMode.mode();
+        if (!mode[0]) return null;
         boolean any = false;
         for (T in : inputs) any |= in != null && in.requiresGrad();   // as PyTorch: a view made without grad of a tensor that requires grad counts, its edge is null
         if (!any) return null;
@@ -298,9 +354,15 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         }
         if (gradFn != null || requiresGrad) throw new IllegalStateException("record: " + name + " output already has a grad_fn " + gradFn);
         gradFn = new Node<>(name, next, shapes, dtypes, backward, self(), toSave);
+        if (mode[1]) gradFn.captureForwardTrace();   // anomaly detection: where this op was called
         // a view made without grad that gets a node: a custom Function's output (its forward runs without grad)
         if (viewMade == ViewMade.NO_GRAD_MODE) viewMade = ViewMade.IN_CUSTOM_FUNCTION;
         return gradFn;
+    }
+
+    @Override
+    public Node<T> gradAccumulator() {
+        return fn() != null ? null : edge();
     }
 
     final Node<T> edge() {
@@ -377,14 +439,46 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         DType t = dtype;
         Factory<T> f = factory();
         return new Node<>("AsStridedBackward0", Collections.singletonList(base.edge()), new int[][] {baseShape}, new DType[] {base.dtype}, (n, g) -> {
-            T result = zerosLaidOutAs(f, t, baseShape, baseStrides);
             // dims where the view repeats memory (stride 0, an expand) add up their gradient first
             int[] repeated = java.util.stream.IntStream.range(0, viewShape.length).filter(d -> viewStrides[d] == 0 && viewShape[d] > 1).toArray();
             int[] windowShape = viewShape.clone();
             for (int d : repeated) windowShape[d] = 1;
+            T result = zerosLaidOutAs(f, t, baseShape, baseStrides);
+            if (GradMode.isEnabled() && g.requiresGrad()) {   // create_graph: the same placement, recorded
+                T src = repeated.length == 0 ? g : Reductions.sum(g, repeated, true);
+                return Ops.grads(windowScatter(result, new Window(baseShape, baseStrides, windowShape, viewStrides, viewOffset), src));
+            }
             Layout.assign(result.window(windowShape, viewStrides, viewOffset), repeated.length == 0 ? g : Reduce.sum(g, repeated, true, f), f);
             return Ops.grads(result);
         }, null, null);
+    }
+
+    /** Where a view sits in its base: the base's shape and strides (laid out from offset 0), the view's shape, strides and offset. */
+    record Window(int[] baseShape, long[] baseStrides, int[] shape, long[] strides, long offset) {}
+
+    /**
+     * A copy of {@code into} (the base's shape) with {@code src} written over the window: the placement
+     * the view + in-place nodes make, recorded (AsStridedScatterBackward0, PyTorch's as_strided_scatter)
+     * so that it can be differentiated again: d/dinto = g with the window zeroed, d/dsrc = g's window.
+     */
+    static <T extends Operand<T>> T windowScatter(T into, Window w, T src) {
+        Factory<T> f = into.factory();
+        T out = zerosLaidOutAs(f, into.dtype, w.baseShape(), w.baseStrides());
+        Layout.assign(out, into, f);
+        Layout.assign(out.window(w.shape(), w.strides(), w.offset()), src, f);
+        return Ops.apply("AsStridedScatterBackward0", out, Ops.in(into, src), null, (n, g) -> Ops.grads(
+                n.needsInputGrad(0) ? windowScatter(g, w, Ops.zeros(g, g.dtype, new int[0])) : null,
+                n.needsInputGrad(1) ? windowGather(g, w) : null));
+    }
+
+    /** The window of {@code x} (the base's shape, any layout) as a contiguous tensor, recorded (AsStridedBackward0: d/dx = g placed in zeros). */
+    static <T extends Operand<T>> T windowGather(T x, Window w) {
+        Factory<T> f = x.factory();
+        T laid = zerosLaidOutAs(f, x.dtype, w.baseShape(), w.baseStrides());
+        Layout.assign(laid, x, f);
+        T out = Layout.contiguousCopy(laid.window(w.shape(), w.strides(), w.offset()), f);
+        return Ops.apply("AsStridedBackward0", out, Ops.in(x), null,
+                (n, g) -> Ops.grads(windowScatter(Ops.zeros(g, g.dtype, w.baseShape()), w, g)));
     }
 
     /** Zeros with the given shape and strides over a storage of their own that spans them (offset 0). */
@@ -405,6 +499,17 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
 
     // ---------------------------------------------------------------- the in-place protocol
 
+    /** PyTorch's refusal of an in-place write to an inference tensor outside inference mode. */
+    final void checkNotInferenceOutside() {
+        if (storage.isInference() && !dev.panagrad.memory.AllocationLog.inferenceMode()) {
+            throw new IllegalStateException("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get a normal tensor"
+                    + " before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more details.");
+        }
+    }
+
+    /** Whether this is an inference tensor (made in {@code Grad.inferenceMode()}, or a view of one): PyTorch's {@code is_inference()}. */
+    public boolean isInference() { return storage.isInference(); }
+
     /** PyTorch's {@code check_inplace}, for an in-place op that records (grad mode on, an input requires grad). */
     private void checkInPlace() {
         if (viewBase != null) {
@@ -423,6 +528,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * {@code operand} (if any) does not partly overlap it.
      */
     final void checkWritable(T operand) {
+        checkNotInferenceOutside();
         if (GradMode.isEnabled() && (requiresGrad() || (operand != null && operand.requiresGrad()))) checkInPlace();
         if (!isNonOverlappingAndDense()) {
             for (int i = 0; i < shape.length; i++) {
@@ -496,6 +602,7 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
      * the version counter, and (when recording) make the result's node this tensor's grad_fn.
      */
     final T inPlace(UnaryOperator<T> op, T other) {
+        checkNotInferenceOutside();
         boolean track = GradMode.isEnabled() && (requiresGrad() || (other != null && other.requiresGrad()));
         if (track) checkInPlace();
         T result;
@@ -546,7 +653,14 @@ public abstract class Operand<T extends Operand<T>> extends Strided implements D
         long viewOffset = offset - base.offset;
         DType t = dtype;
         Factory<T> f = factory();
+        Window w = new Window(baseShape, baseStrides, viewShape, viewStrides, viewOffset);
         ((Operand<T>) base).gradFn = new CopySlices<>(base.edge(), base.shape, base.dtype, fn, (n, g) -> {
+            if (GradMode.isEnabled()) {   // create_graph: the same steps, recorded
+                T[] grads = Arrays.copyOf(((CopySlices<T>) n).applyFn(windowGather(g, w)), n.nextFunctions().size());
+                grads[0] = !n.needsInputGrad(0) ? null
+                        : windowScatter(g, w, grads[0] == null ? f.full(t, 0, new int[0]) : grads[0].sumTo(viewShape));
+                return grads;
+            }
             // the base's gradient in the base's layout; the window under the view gets fn's gradient for the view's old value
             T result = zerosLaidOutAs(f, t, baseShape, baseStrides);
             Layout.assign(result, g, f);

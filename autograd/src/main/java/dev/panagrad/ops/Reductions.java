@@ -82,11 +82,8 @@ public final class Reductions {
         T indices = Ops.empty(x, DType.I64, Reduce.keptShape(x, new int[] {d}, keepdim));
         T values = Reduce.reduce(Kernels.Reduce.MAX, x, new int[] {d}, keepdim, x.dtype(), indices.storage().kernelSegment(), x.factory());
         int[] kept = Reduce.keptShape(x, new int[] {d}, true);
-        apply("MaxBackward0", values, in(x), save(indices), (n, g) -> {
-            T z = Ops.zeros(g, g.dtype(), shape);
-            Scatter.scatterAdd(z, d, reshapeRaw(n.saved(0), kept), Views.reshape(g, kept), g.factory());
-            return grads(z);
-        });
+        apply("MaxBackward0", values, in(x), save(indices),
+                (n, g) -> grads(Indexing.scatterAddIntoZeros(shape, d, reshapeRaw(n.saved(0), kept), Views.reshape(g, kept))));
         return new MaxAlong<>(values, indices);
     }
 

@@ -182,11 +182,7 @@ public final class Views {
         sh[d] = len;
         st[d] = strides[d] * step;
         T out = viewOf(x, sh, st, x.storageOffset() + s * strides[d]);
-        return apply("SliceBackward0", out, in(x), none(), (n, g) -> {
-            T z = Ops.zeros(g, g.dtype(), in);
-            Ops.assign(slice(z, d, s, e, step), g);
-            return grads(z);
-        });
+        return apply("SliceBackward0", out, in(x), none(), (n, g) -> grads(placed(g, in, z -> slice(z, d, s, e, step))));
     }
 
     /** {@code x[i]} along {@code dim}: the dimension goes away. */
@@ -197,11 +193,18 @@ public final class Views {
         int d = Shape.dim(dim, in.length);
         long i = index < 0 ? index + in[d] : index;
         if (i < 0 || i >= in[d]) throw new IndexOutOfBoundsException("select(): index " + index + " out of range for tensor of size " + Shape.str(in) + " at dimension " + d);
-        return apply("SelectBackward0", x.asView(Layout.select(x, d, i, x.factory())), in(x), none(), (n, g) -> {
-            T z = Ops.zeros(g, g.dtype(), in);
-            Ops.assign(select(z, d, i), g);
-            return grads(z);
-        });
+        return apply("SelectBackward0", x.asView(Layout.select(x, d, i, x.factory())), in(x), none(), (n, g) -> grads(placed(g, in, z -> select(z, d, i))));
+    }
+
+    /**
+     * A view's gradient: zeros of the input's shape with {@code g} written where {@code place} views them;
+     * under create_graph a recorded {@code copy_} into that view (so it can be differentiated again).
+     */
+    private static <T extends Operand<T>> T placed(T g, int[] in, java.util.function.UnaryOperator<T> place) {
+        T z = Ops.zeros(g, g.dtype(), in);
+        if (dev.panagrad.graph.GradMode.isEnabled() && g.requiresGrad()) InPlace.copy(place.apply(z), g);
+        else Ops.assign(place.apply(z), g);
+        return z;
     }
 
     /**

@@ -85,6 +85,10 @@ final class Scalar implements Differentiable<Scalar> {
         return accumulator;
     }
 
+    @Override public boolean anyNaN() { return Double.isNaN(value); }
+
+    @Override public Node<Scalar> gradAccumulator() { return gradFn != null ? null : edge(); }
+
     @Override public int[] shape() { return new int[0]; }
     @Override public DType dtype() { return DType.F64; }
     @Override public boolean requiresGrad() { return requiresGrad || gradFn != null; }

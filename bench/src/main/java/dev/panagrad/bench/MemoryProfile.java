@@ -33,7 +33,14 @@ public final class MemoryProfile {
     }
 
     /** Per-step counters of a run of identical steps. */
-    public record Steps(long[] nativeAllocations, long[] heapBytes, long[] bytesInUseAfter, long[] peakBytes) {
+    public record Steps(long[] nativeAllocations, long[] heapBytes, long[] bytesInUseAfter, long[] peakBytes, long[] nanos) {
+        /** The median wall time of a step from step {@code from} on, in milliseconds. */
+        public double medianMillisFrom(int from) {
+            long[] v = Arrays.copyOfRange(nanos, from, nanos.length);
+            Arrays.sort(v);
+            return v[v.length / 2] / 1e6;
+        }
+
         /** The largest native-allocation count from step {@code from} (0-based) on. */
         public long maxNativeAllocationsFrom(int from) {
             return Arrays.stream(nativeAllocations, from, nativeAllocations.length).max().orElse(0);
@@ -53,7 +60,12 @@ public final class MemoryProfile {
      * step, so each step's peak is its own), and records the counters after each.
      */
     public static Steps run(int[] layers, Data data, int batch, int microBatch, int steps, BufferPool pool) {
-        long[] allocs = new long[steps], heap = new long[steps], after = new long[steps], peaks = new long[steps];
+        return run(layers, data, batch, microBatch, steps, pool, false);
+    }
+
+    /** As above; with {@code bfloat16Saves} each step runs inside {@code SavedTensorHooks.bfloat16Activations()}. */
+    public static Steps run(int[] layers, Data data, int batch, int microBatch, int steps, BufferPool pool, boolean bfloat16Saves) {
+        long[] allocs = new long[steps], heap = new long[steps], after = new long[steps], peaks = new long[steps], nanos = new long[steps];
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (var training = MemoryScope.open("training", pool)) {
             Trainer t = new Trainer(layers, 0.01, 0.9, 0);
@@ -61,10 +73,12 @@ public final class MemoryProfile {
             for (int s = 0; s < steps; s++) {
                 pool.resetPeak();
                 MemoryStats before = pool.stats();
-                long heapBefore = threads.getCurrentThreadAllocatedBytes();
-                try (var step = MemoryScope.open("step")) {
+                long heapBefore = threads.getCurrentThreadAllocatedBytes(), t0 = System.nanoTime();
+                try (var step = MemoryScope.open("step");
+                     var compact = bfloat16Saves ? dev.panagrad.autograd.SavedTensorHooks.bfloat16Activations() : null) {
                     t.step(data.features(), data.labels(), data.rows(), (s % perEpoch) * batch, batch, microBatch);
                 }
+                nanos[s] = System.nanoTime() - t0;
                 heap[s] = threads.getCurrentThreadAllocatedBytes() - heapBefore;
                 MemoryStats now = pool.stats();
                 allocs[s] = now.nativeAllocations() - before.nativeAllocations();
@@ -72,7 +86,7 @@ public final class MemoryProfile {
                 peaks[s] = now.peakBytesInUse();
             }
         }
-        return new Steps(allocs, heap, after, peaks);
+        return new Steps(allocs, heap, after, peaks, nanos);
     }
 
     /**

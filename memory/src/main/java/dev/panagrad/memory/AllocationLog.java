@@ -14,6 +14,7 @@ public final class AllocationLog {
 
     private final ArrayList<Storage> recorded = new ArrayList<>();
     private int depth;
+    private boolean inference;
 
     private AllocationLog() {}
 
@@ -44,5 +45,24 @@ public final class AllocationLog {
     static void record(Storage s) {
         AllocationLog log = CURRENT.get();
         if (log.depth > 0) log.recorded.add(s);
+        if (log.inference) s.markInference();
+    }
+
+    /**
+     * Sets whether this thread is in inference mode ({@code torch.inference_mode()}; users reach it
+     * through {@code Grad.inferenceMode()}): every storage leased meanwhile is an inference storage
+     * ({@link Storage#isInference()}). Kept here because every lease already reads this thread's log:
+     * marking costs no extra lookup. Returns the setting it replaces.
+     */
+    public static boolean setInferenceMode(boolean enabled) {
+        AllocationLog log = CURRENT.get();
+        boolean previous = log.inference;
+        log.inference = enabled;
+        return previous;
+    }
+
+    /** Whether this thread is in inference mode. */
+    public static boolean inferenceMode() {
+        return CURRENT.get().inference;
     }
 }

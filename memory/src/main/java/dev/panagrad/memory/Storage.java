@@ -29,6 +29,7 @@ public final class Storage {
     private int version;
     private int holds;            // references that must keep the bytes (saved-for-backward); owning thread only
     private boolean disposable;   // no one else will read the bytes: release when holds reaches 0
+    private boolean inference;    // leased in inference mode: no version counter
 
     Storage(Lease lease, MemoryScope scope) {
         this.lease = lease;
@@ -123,11 +124,19 @@ public final class Storage {
     /** The version counter: how many in-place writes this storage has seen. */
     public int version() { return version; }
 
-    /** Counts one in-place write. */
+    /** Counts one in-place write (an inference storage has no version counter: nothing to count). */
     public void bumpVersion() {
         if (lease.releasedBy != null) throw released(lease.releasedBy);
-        version++;
+        if (!inference) version++;
     }
+
+    /**
+     * Whether this storage was leased in inference mode ({@code AllocationLog.setInferenceMode}): the
+     * tensors over it are PyTorch's inference tensors (no version counter, never saved for backward).
+     */
+    public boolean isInference() { return inference; }
+
+    void markInference() { inference = true; }
 
     /**
      * Returns the bytes to the pool now, before the owning scope closes. Idempotent. Every later

@@ -2,6 +2,7 @@ package dev.panagrad.examples.tutorial;
 
 import static dev.panagrad.examples.output.Py.bool;
 
+import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
 import dev.panagrad.optim.SGD;
 import java.io.PrintStream;
@@ -69,5 +70,13 @@ final class Pitfalls {
         out.println("is_leaf: " + bool(y.isLeaf()));
         y.backward();
         out.println("grad: " + x.grad());
+        // where does a NaN gradient come from? torch.autograd.detect_anomaly(): each node's gradients are checked, and the
+        // failing node's forward call is printed (its stack trace, on stderr)
+        Tensor z = Tensor.of(0.0, 2.0).requiresGrad(true);
+        try (var anomaly = Grad.detectAnomaly()) {   // with torch.autograd.detect_anomaly():
+            z.log().mul(0).sum().backward();          //     (z.log() * 0).sum().backward()
+        } catch (IllegalStateException e) {
+            out.println("anomaly detection: RuntimeError: " + e.getMessage());
+        }
     }
 }

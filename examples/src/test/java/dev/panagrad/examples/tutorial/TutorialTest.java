@@ -213,12 +213,13 @@ class TutorialTest {
                 "and then y.backward(): RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation:"
                         + " [torch.FloatTensor [1]] is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation"
                         + " that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True)."
-                        + " (Panagrad has no anomaly mode: in Java, look for an in-place call, a method ending in InPlace or copyFrom, on this tensor or a view of it after the op that saved it.)");
+                        + " (In Java: try (var anomaly = Grad.detectAnomaly()) { ... } around the forward and the backward.)");
         has(run("pitfall-backward-twice"), "RuntimeError: Trying to backward through the graph a second time (or directly access saved tensors after"
                 + " they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad()."
                 + " Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after"
                 + " calling backward. (In Java, retain_graph=True is tensor.backward(gradient, true), gradient null for a scalar.)", "with retain_graph=True both backward calls ran: x.grad = tensor([4.])");
-        has(run("debugging"), "requires_grad: True", "grad_fn: <PowBackward0>", "is_leaf: False", "grad: tensor([2.])");
+        has(run("debugging"), "requires_grad: True", "grad_fn: <PowBackward0>", "is_leaf: False", "grad: tensor([2.])",
+                "anomaly detection: RuntimeError: Function 'LogBackward0' returned nan values in its 0th output.");
     }
 
     @Test
