@@ -1,5 +1,7 @@
 package dev.panagrad.spark;
 
+import dev.panagrad.kernel.Kernels;
+import dev.panagrad.memory.DType;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -266,14 +268,12 @@ public final class Ring implements AutoCloseable {
         return pieces(parts, from, to).stream().map(MemorySegment::asByteBuffer).toArray(ByteBuffer[]::new);
     }
 
-    /** parts[from, to) += scratch[0, to - from). */
+    /** parts[from, to) += scratch[0, to - from), with Panagrad's float32 kernel (the Vector API's when present). */
     private void addInto(List<MemorySegment> parts, long from, long to) {
         long k = 0;
         for (MemorySegment p : pieces(parts, from, to)) {
             long n = p.byteSize() / 4;
-            for (long i = 0; i < n; i++) {
-                p.setAtIndex(ValueLayout.JAVA_FLOAT, i, p.getAtIndex(ValueLayout.JAVA_FLOAT, i) + scratch.getAtIndex(ValueLayout.JAVA_FLOAT, k + i));
-            }
+            Kernels.addScaled(DType.F32, p, 0, scratch, k, 1, n);   // on this thread: the other ranks' threads need the other cores
             k += n;
         }
     }
