@@ -37,10 +37,12 @@ import scala.runtime.AbstractFunction1;
 public final class SparkTrain {
     private SparkTrain() {}
 
-    /** How long a silent ring neighbour is waited for (ms): {@code spark.panagrad.exchangeTimeout}, default 120 s. */
+    /** How long a silent ring neighbour is waited for (ms): {@code spark.panagrad.exchangeTimeoutMs}, default 120 000. */
     static final String EXCHANGE_TIMEOUT = "spark.panagrad.exchangeTimeoutMs";
     /** Steps between replica checks: {@code spark.panagrad.checksumEvery}, default 50. */
     static final String CHECKSUM_EVERY = "spark.panagrad.checksumEvery";
+    /** A fault to inject, "RANK:STEP": that worker throws before step STEP + 1 of the stage's first attempt (to try recovery). */
+    static final String FAIL_AT = "spark.panagrad.failAt";
 
     public static void main(String[] args) {
         if (System.getProperty("log4j2.configurationFile") == null && System.getProperty("log4j.configurationFile") == null) {
@@ -108,7 +110,15 @@ public final class SparkTrain {
         int blasThreads = Math.max(1, conf.getInt("spark.task.cpus", 1));
         return new Worker.Job(args.clone(), n, UUID.randomUUID().toString().substring(0, 8), dir, opt.checkpointEvery(),
                 conf.getInt(CHECKSUM_EVERY, 50), conf.getLong(EXCHANGE_TIMEOUT, 120_000), echo, blasThreads,
-                slots > 0 ? "127.0.0.1" : null, null);   // one machine: the ring stays on loopback
+                slots > 0 ? "127.0.0.1" : null, failAt(conf.get(FAIL_AT, null)));   // one machine: the ring stays on loopback
+    }
+
+    /** "RANK:STEP" of {@value #FAIL_AT}: a fault to inject, to watch a rerun (null: none). */
+    static Worker.FailAt failAt(String v) {
+        if (v == null) return null;
+        Matcher m = Pattern.compile("(\\d+):(\\d+)").matcher(v.trim());
+        if (!m.matches()) throw new IllegalArgumentException(FAIL_AT + " must be RANK:STEP (e.g. 1:40), got '" + v + "'");
+        return new Worker.FailAt(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
     }
 
     /** Task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}), or 0 for a cluster. */

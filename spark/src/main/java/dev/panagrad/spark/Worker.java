@@ -206,7 +206,9 @@ public final class Worker {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double exchangeMs = (ring.exchangeNanos() - x0) / 1e6 / (steps + 1);
                 if (rank == 0) {
-                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f  train acc %.2f%%", epoch, epochs,
+                    // a resumed epoch's loss and accuracy are those of the steps run since the checkpoint
+                    String part = first > 0 ? String.format(Locale.ROOT, " (steps %d-%d)", step - steps + 1, step) : "";
+                    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d%s  loss %.4f  train acc %.2f%%", epoch, epochs, part,
                             stats.getAtIndex(ValueLayout.JAVA_FLOAT, 0) / steps, 100.0 * stats.getAtIndex(ValueLayout.JAVA_FLOAT, 1) * n / ((long) steps * batch)));
                     if (held != null) {
                         Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), Math.min(micro, 1024));
