@@ -140,7 +140,9 @@ public final class SparkTrain {
         if (master.startsWith("local")) {
             conf.setIfMissing("spark.driver.host", "127.0.0.1").setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             conf.setIfMissing("spark.ui.enabled", "false");
+            // a local master's slots are all there from the start: no point waiting for more (Spark: 40 checks, 15 s apart)
             conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "1");
+            conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
         }
         if (opt.memoryBudget() > 0) conf.setIfMissing("spark.executor.memoryOverhead", overheadMiB(opt.memoryBudget(), conf) + "m");
     }
@@ -169,7 +171,7 @@ public final class SparkTrain {
         try {
             // the shuffle after the barrier stage makes it a ShuffleMapStage, which Spark reruns whole on a failure
             results = new ArrayList<>(new JavaRDD<>(stage, tag).repartition(1).collect());
-        } catch (RuntimeException e) {
+        } catch (Exception e) {   // Spark's are Scala exceptions, checked ones among them (SparkException)
             throw new WorkersFailed(explain(e, n), e);
         }
         results.sort(Comparator.comparingInt(Worker.Result::rank));
@@ -184,7 +186,7 @@ public final class SparkTrain {
     }
 
     /** Spark's job-abort message cut to what happened: the workers' own error, or the missing slots. */
-    static String explain(RuntimeException e, int n) {
+    static String explain(Exception e, int n) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("BARRIER_REQUIRE_MORE_SLOTS") || m.contains("more slots than the total number of slots")) {
             return "--workers " + n + " needs " + n + " task slots at once (a barrier stage runs all its tasks together), and the cluster has fewer;"

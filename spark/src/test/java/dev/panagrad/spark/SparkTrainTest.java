@@ -137,6 +137,19 @@ class SparkTrainTest {
     }
 
     @Test
+    void aStageNeedingMoreSlotsThanSparkHasFailsFastWithAClearError() {
+        // past the command's own check (a cluster's slots are not known before the job): Spark's check, then ours
+        Worker.Job ok = job(tmp.resolve("slots"), 100);
+        String[] args = with("--spark", "local[2]", "--workers", "3");
+        Worker.Job three = new Worker.Job(args, 3, ok.jobId(), null, 100, 50, 10_000, false, 1, "127.0.0.1", null);
+        long t0 = System.nanoTime();
+        var e = assertThrows(SparkTrain.WorkersFailed.class, () -> SparkTrain.run(jsc, three));
+        assertEquals("--workers 3 needs 3 task slots at once (a barrier stage runs all its tasks together), and the cluster has fewer;"
+                + " add executors or cores, or lower --workers", e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 30e9, "took " + (System.nanoTime() - t0) / 1e9 + " s");
+    }
+
+    @Test
     void aCheckpointDirectoryThatCannotBeWrittenIsAClearErrorAndNothingIsWritten() throws Exception {
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
         String[] args = with("--spark", "local[2]", "--checkpoint", file.resolve("checkpoints").toString());
