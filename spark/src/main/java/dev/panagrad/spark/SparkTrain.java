@@ -54,6 +54,8 @@ public final class SparkTrain {
 
     /** Runs the command: 0 on success, 2 on bad input or a failed job (one line on {@code err}). */
     public static int main(String[] args, PrintStream out, PrintStream err) {
+        SparkConf conf = new SparkConf();
+        args = withMaster(args, conf);
         TrainOptions opt;
         try {
             opt = TrainOptions.parse(args);
@@ -65,8 +67,7 @@ public final class SparkTrain {
             out.print(TrainOptions.help());
             return 0;
         }
-        SparkConf conf = new SparkConf();
-        String master = opt.spark() != null ? opt.spark() : conf.get("spark.master", null);
+        String master = opt.spark();
         if (master == null) {
             err.println("train: no Spark master: give --spark MASTER (local[2], spark://host:7077), or --master to spark-submit");
             return 2;
@@ -86,6 +87,15 @@ public final class SparkTrain {
         }
     }
 
+    /** {@code args} with {@code --spark} set to {@code spark.master} when they have none (spark-submit gives the master with --master). */
+    static String[] withMaster(String[] args, SparkConf conf) {
+        boolean given = Arrays.stream(args).anyMatch(a -> a.equals("--spark") || a.startsWith("--spark="));
+        if (given || !conf.contains("spark.master")) return args;
+        List<String> all = new ArrayList<>(List.of("--spark", conf.get("spark.master")));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
     /** The job of {@code args}: checked before Spark starts (batch split, slots of a local master, checkpoint directory). */
     public static Worker.Job job(TrainOptions opt, String[] args, boolean echo, SparkConf conf) {
         int n = opt.workers();
@@ -97,6 +107,10 @@ public final class SparkTrain {
         }
         String master = opt.spark() != null ? opt.spark() : conf.get("spark.master", "");
         int slots = localSlots(master);
+        Worker.FailAt fault = failAt(conf.get(FAIL_AT, null));
+        if (fault != null && fault.kill() && slots > 0) {
+            throw new IllegalArgumentException(FAIL_AT + " " + conf.get(FAIL_AT) + ": on a local master the executor is this JVM; kill only on a cluster");
+        }
         if (slots > 0 && n > slots) {
             throw new IllegalArgumentException("--workers " + n + " needs " + n + " task slots at once (a barrier stage runs all its tasks together), but "
                     + master + " has " + slots + "; use --workers " + slots + " or local[" + n + "]");
@@ -110,15 +124,15 @@ public final class SparkTrain {
         int blasThreads = Math.max(1, conf.getInt("spark.task.cpus", 1));
         return new Worker.Job(args.clone(), n, UUID.randomUUID().toString().substring(0, 8), dir, opt.checkpointEvery(),
                 conf.getInt(CHECKSUM_EVERY, 50), conf.getLong(EXCHANGE_TIMEOUT, 120_000), echo, blasThreads,
-                slots > 0 ? "127.0.0.1" : null, failAt(conf.get(FAIL_AT, null)));   // one machine: the ring stays on loopback
+                slots > 0 ? "127.0.0.1" : null, fault);   // one machine: the ring stays on loopback
     }
 
-    /** "RANK:STEP" of {@value #FAIL_AT}: a fault to inject, to watch a rerun (null: none). */
+    /** "RANK:STEP" (an exception) or "RANK:STEP:kill" (the executor's JVM halts) of {@value #FAIL_AT}: a fault to inject (null: none). */
     static Worker.FailAt failAt(String v) {
         if (v == null) return null;
-        Matcher m = Pattern.compile("(\\d+):(\\d+)").matcher(v.trim());
-        if (!m.matches()) throw new IllegalArgumentException(FAIL_AT + " must be RANK:STEP (e.g. 1:40), got '" + v + "'");
-        return new Worker.FailAt(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        Matcher m = Pattern.compile("(\\d+):(\\d+)(:kill)?").matcher(v.trim());
+        if (!m.matches()) throw new IllegalArgumentException(FAIL_AT + " must be RANK:STEP or RANK:STEP:kill (e.g. 1:40), got '" + v + "'");
+        return new Worker.FailAt(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)), m.group(3) != null);
     }
 
     /** Task slots of a local master ({@code local}, {@code local[N]}, {@code local[*]}, {@code local[N,F]}), or 0 for a cluster. */

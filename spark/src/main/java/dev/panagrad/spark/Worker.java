@@ -54,12 +54,15 @@ public final class Worker {
         }
     }
 
-    /** A fault injected for tests: rank {@code rank} throws before step {@code step} of stage attempt 0. */
-    public record FailAt(int rank, long step) implements Serializable {}
+    /**
+     * A fault injected for tests: rank {@code rank} throws before step {@code step} + 1 of stage
+     * attempt 0, or, with {@code kill}, halts its whole JVM there (an executor dying; never on a local master).
+     */
+    public record FailAt(int rank, long step, boolean kill) implements Serializable {}
 
     /** What a task returns: its rank, the steps done, its parameters' checksum, worker 0's lines. */
     public record Result(int rank, long steps, long checksum, long resumedFrom, List<String> lines, double exchangeMillisPerStep,
-                         long gradientBytes, String finalCheckpoint) implements Serializable {}
+                         long gradientBytes, String finalCheckpoint, long readyAtMillis) implements Serializable {}
 
     /** Publishes this task's message and returns every task's, in rank order (Spark: {@code BarrierTaskContext.allGather}). */
     public interface Rendezvous {
@@ -169,6 +172,7 @@ public final class Worker {
             emit.line("data    " + all.description() + ": " + trainRows.length + " training rows, " + (held == null ? "none" : held.size()) + " held out");
             if (resumedFrom > 0) emit.line("resumed from " + resumeFrom + " (step " + resumedFrom + ", stage attempt " + attempt + ")");
             MemorySegment stats = statsArena.allocate(8, 8);
+            long readyAt = System.currentTimeMillis();   // joined the ring, the checkpoint loaded: training starts
             long checksum = 0;
             for (int epoch = (int) (step / stepsPerEpoch) + 1; epoch <= epochs && step < maxSteps; epoch++) {
                 long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(trainRows.length);
@@ -181,6 +185,10 @@ public final class Worker {
                 long x0 = ring.exchangeNanos();
                 for (int i = first; i < last; i++) {
                     if (job.failAt() != null && attempt == 0 && rank == job.failAt().rank() && step == job.failAt().step()) {
+                        if (job.failAt().kill()) {   // as if the executor's process were killed; the time goes where the test reads it
+                            if (checkpoints != null) java.nio.file.Files.writeString(Path.of(job.checkpointDir(), "killed-at"), Long.toString(System.currentTimeMillis()));
+                            Runtime.getRuntime().halt(137);
+                        }
                         throw new InjectedFailure("injected failure: rank " + rank + " before step " + (step + 1) + " (stage attempt " + attempt + ")");
                     }
                     ring.step(step + 1);
@@ -229,7 +237,7 @@ public final class Worker {
             long gradientBytes = 0;
             for (Tensor p : t.model().parameters()) gradientBytes += p.numel() * 4;
             double perStep = ring.exchanges() == 0 ? 0 : ring.exchangeNanos() / 1e6 / ring.exchanges();
-            return new Result(rank, step, checksum, resumedFrom, lines, perStep, gradientBytes, saved);
+            return new Result(rank, step, checksum, resumedFrom, lines, perStep, gradientBytes, saved, readyAt);
         }
     }
 

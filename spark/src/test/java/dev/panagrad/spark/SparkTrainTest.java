@@ -113,7 +113,7 @@ class SparkTrainTest {
     void aTaskThatFailsMakesSparkRerunTheStageWhichResumesFromTheCheckpointAndEndsWithTheSameModel() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("faulty"));
         // checkpoints after steps 4 and 8; rank 1 throws before step 7 (of the first attempt only): resume at 4
-        List<Worker.Result> results = SparkTrain.run(jsc, job(dir, 4).withFailAt(new Worker.FailAt(1, 6)));
+        List<Worker.Result> results = SparkTrain.run(jsc, job(dir, 4).withFailAt(new Worker.FailAt(1, 6, false)));
         for (Worker.Result r : results) {
             assertEquals(4, r.resumedFrom(), "rank " + r.rank());
             assertEquals(10, r.steps());
@@ -170,6 +170,16 @@ class SparkTrainTest {
         var e = assertThrows(IllegalArgumentException.class, () -> SparkTrain.job(TrainOptions.parse(args), args, false, new SparkConf(false)));
         assertTrue(e.getMessage().startsWith("--batch 255 must split evenly between --workers 2"), e.getMessage());
         assertNotNull(e);
+    }
+
+    @Test
+    void underSparkSubmitTheMasterComesFromTheConfiguration() {
+        SparkConf submitted = new SparkConf(false).set("spark.master", "yarn");
+        assertArrayEquals(new String[] {"--spark", "yarn", "--workers", "4"}, SparkTrain.withMaster(new String[] {"--workers", "4"}, submitted));
+        String[] given = {"--spark=local[2]", "--workers", "2"};
+        assertArrayEquals(given, SparkTrain.withMaster(given, submitted));
+        String[] none = {"--workers", "2"};
+        assertArrayEquals(none, SparkTrain.withMaster(none, new SparkConf(false)));
     }
 
     @Test
