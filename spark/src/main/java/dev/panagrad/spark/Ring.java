@@ -19,6 +19,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 
 /**
@@ -40,6 +41,8 @@ import java.util.zip.CRC32C;
  */
 public final class Ring implements AutoCloseable {
     private static final int MAGIC = 0x50475247;   // "PGRG"
+    /** Floats of a received chunk added at a time while the rest arrives (256 KiB). */
+    private static final long ADD_BLOCK = 1 << 16;
 
     private final int rank;
     private final int size;
@@ -192,10 +195,17 @@ public final class Ring implements AutoCloseable {
             for (int s = 0; s < size - 1; s++) {
                 int send = Math.floorMod(rank - s, size);
                 int recv = Math.floorMod(rank - s - 1, size);
-                long recvBytes = (end(recv, total) - start(recv, total)) * 4;
+                long from = start(recv, total);
+                long floats = end(recv, total) - from;
+                long[] added = {0};   // floats of the chunk already added: each block is added as soon as it has arrived
                 exchange(buffers(parts, start(send, total), end(send, total)),
-                        new ByteBuffer[] {scratch.asSlice(0, recvBytes).asByteBuffer()}, "reduce-scatter");
-                addInto(parts, start(recv, total), end(recv, total));
+                        new ByteBuffer[] {scratch.asSlice(0, floats * 4).asByteBuffer()}, "reduce-scatter", received -> {
+                            long ready = received == floats * 4 ? floats : received / 4 / ADD_BLOCK * ADD_BLOCK;
+                            if (ready > added[0]) {
+                                addInto(parts, from + added[0], from + ready, added[0]);
+                                added[0] = ready;
+                            }
+                        });
             }
             int own = Math.floorMod(rank + 1, size);
             if (scale != 1) for (MemorySegment p : pieces(parts, start(own, total), end(own, total))) scaleRange(p, scale);
@@ -203,7 +213,7 @@ public final class Ring implements AutoCloseable {
             for (int s = 0; s < size - 1; s++) {
                 int send = Math.floorMod(rank + 1 - s, size);
                 int recv = Math.floorMod(rank - s, size);
-                exchange(buffers(parts, start(send, total), end(send, total)), buffers(parts, start(recv, total), end(recv, total)), "all-gather");
+                exchange(buffers(parts, start(send, total), end(send, total)), buffers(parts, start(recv, total), end(recv, total)), "all-gather", null);
             }
         } finally {
             exchangeNanos += System.nanoTime() - t0;
@@ -222,7 +232,7 @@ public final class Ring implements AutoCloseable {
         checksumOut.clear();
         checksumOut.putLong(0, sum);
         checksumIn.clear();
-        exchange(new ByteBuffer[] {checksumOut}, new ByteBuffer[] {checksumIn}, "replica check");
+        exchange(new ByteBuffer[] {checksumOut}, new ByteBuffer[] {checksumIn}, "replica check", null);
         long theirs = checksumIn.getLong(0);
         if (theirs != sum) {
             int from = Math.floorMod(rank - 1, size);
@@ -268,9 +278,9 @@ public final class Ring implements AutoCloseable {
         return pieces(parts, from, to).stream().map(MemorySegment::asByteBuffer).toArray(ByteBuffer[]::new);
     }
 
-    /** parts[from, to) += scratch[0, to - from), with Panagrad's float32 kernel (the Vector API's when present). */
-    private void addInto(List<MemorySegment> parts, long from, long to) {
-        long k = 0;
+    /** parts[from, to) += scratch[k0, k0 + to - from), with Panagrad's float32 kernel (the Vector API's when present). */
+    private void addInto(List<MemorySegment> parts, long from, long to, long k0) {
+        long k = k0;
         for (MemorySegment p : pieces(parts, from, to)) {
             long n = p.byteSize() / 4;
             Kernels.addScaled(DType.F32, p, 0, scratch, k, 1, n);   // on this thread: the other ranks' threads need the other cores
@@ -285,9 +295,12 @@ public final class Ring implements AutoCloseable {
 
     /**
      * Sends {@code out} to rank + 1 while receiving {@code in} from rank − 1, both at once (so two
-     * ranks sending large chunks to each other cannot both block), until both are done.
+     * ranks sending large chunks to each other cannot both block), until both are done; after each
+     * read, {@code received} (if not null) is told how many bytes have arrived so far, and may work
+     * on them while the rest is in flight.
      */
-    private void exchange(ByteBuffer[] out, ByteBuffer[] in, String phase) throws RingException {
+    private void exchange(ByteBuffer[] out, ByteBuffer[] in, String phase, LongConsumer received) throws RingException {
+        long recvTotal = remaining(in);
         int to = Math.floorMod(rank + 1, size);
         int from = Math.floorMod(rank - 1, size);
         long sendLeft = remaining(out);
@@ -333,6 +346,7 @@ public final class Ring implements AutoCloseable {
                     recvLeft -= n;
                     if (n > 0) lastProgress = System.nanoTime();
                     if (recvLeft == 0) rk.interestOps(0);
+                    if (n > 0 && received != null) received.accept(recvTotal - recvLeft);
                 }
             }
         } catch (RingException e) {
