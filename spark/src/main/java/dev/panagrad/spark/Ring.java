@@ -28,8 +28,8 @@ import java.util.zip.CRC32C;
  * (reduce-scatter, then all-gather): every rank sends and receives 2(N−1)/N of the gradient bytes
  * per step, whatever N is. Gradient bytes go from the tensors' native segments straight to the
  * socket and back ({@code MemorySegment.asByteBuffer()}, gathering writes and scattering reads):
- * no {@code byte[]}, no serialization; a received chunk is added from one chunk-sized native
- * scratch buffer.
+ * no {@code byte[]}, no serialization; a received chunk lands in one chunk-sized native scratch
+ * buffer and is added block by block as it arrives.
  *
  * <p>Every chunk is summed once, by the rank that owns it, and then copied to the others, so all
  * ranks end with the same bits. A neighbour that closes its connection (it failed, or its process
