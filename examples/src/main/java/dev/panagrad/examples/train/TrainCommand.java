@@ -63,6 +63,10 @@ public final class TrainCommand {
             out.print(TrainOptions.help());
             return 0;
         }
+        if (opt.spark() != null) {   // dev.panagrad.spark.SparkTrain runs it; this module does not depend on Spark
+            err.println("train: --spark needs the panagrad-spark module; ./panagrad train --spark MASTER puts it on the classpath");
+            return 2;
+        }
         try {
             return new TrainCommand(opt, out, err, errIsTerminal && opt.progress()).run();
         } catch (Dataset.DataException | IllegalArgumentException | IOException e) {

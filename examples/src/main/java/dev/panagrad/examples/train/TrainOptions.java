@@ -108,7 +108,21 @@ public final class TrainOptions {
     @Option(names = "--memory-report", order = 20, description = "print the pool's memory report at the end")
     private boolean memoryReport;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, order = 21, description = "this text")
+    @Option(names = "--spark", paramLabel = "MASTER", order = 30,
+            description = "train data-parallel on Apache Spark: local[2] on this machine, spark://host:7077 for a standalone"
+                    + " cluster (the workers sum gradients every step; --batch is the global batch, split evenly between them)")
+    private String spark;
+
+    @Option(names = "--workers", paramLabel = "N", converter = PositiveInt.class, order = 31,
+            description = "with --spark: the number of workers, each a replica of the model (default 2)")
+    private int workers;
+
+    @Option(names = "--checkpoint-every", paramLabel = "K", converter = PositiveInt.class, order = 32,
+            description = "with --spark: --checkpoint is a directory all workers can read, and worker 0 writes a"
+                    + " checkpoint there every K steps (default 100) and at the end; a rerun resumes from the newest")
+    private int checkpointEvery;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, order = 40, description = "this text")
     private boolean help;
 
     private TrainOptions() {}
@@ -167,6 +181,8 @@ public final class TrainOptions {
         }
         if (classes < 2) throw new IllegalArgumentException("--classes must be at least 2 (a classifier needs at least 2 classes), got '" + classes + "'");
         if (labels != null && data == null) throw new IllegalArgumentException("--labels needs --data (the IDX images file)");
+        if (spark == null && workers > 0) throw new IllegalArgumentException("--workers needs --spark MASTER (e.g. --spark local[2])");
+        if (spark == null && checkpointEvery > 0) throw new IllegalArgumentException("--checkpoint-every needs --spark (without it, --checkpoint is written after every epoch)");
     }
 
     public int batch() { return batch; }
@@ -212,6 +228,15 @@ public final class TrainOptions {
     public boolean progress() { return !noProgress; }
 
     public boolean memoryReport() { return memoryReport; }
+
+    /** The Spark master of --spark, or null: train in this process. */
+    public String spark() { return spark; }
+
+    /** --workers, 2 if not given. */
+    public int workers() { return workers > 0 ? workers : 2; }
+
+    /** --checkpoint-every, 100 if not given. */
+    public int checkpointEvery() { return checkpointEvery > 0 ? checkpointEvery : 100; }
 
     public int[] layerSizes(int inputs) {
         List<Integer> s = new ArrayList<>();

@@ -26,6 +26,7 @@ public final class Trainer {
     private final Sequential model;
     private final SGD optimizer;
     private final CrossEntropyLoss criterion = new CrossEntropyLoss();
+    private Runnable beforeUpdate = () -> { };
 
     /** Loss (mean over the batch) and number of correct predictions of one optimizer step. */
     public record StepResult(double loss, long correct) {}
@@ -44,6 +45,12 @@ public final class Trainer {
     }
 
     public Sequential model() { return model; }
+
+    /**
+     * Runs {@code hook} in every {@link #step} after the gradients are complete and before the
+     * optimizer reads them: data-parallel training sums the workers' gradients there.
+     */
+    public void beforeUpdate(Runnable hook) { this.beforeUpdate = hook; }
 
     public SGD optimizer() { return optimizer; }
 
@@ -82,6 +89,7 @@ public final class Trainer {
                 l.backward();
             }
         }
+        beforeUpdate.run();
         try (var update = MemoryScope.open("optimizer-step")) {
             optimizer.step();
         }
