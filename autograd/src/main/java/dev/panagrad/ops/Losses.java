@@ -5,9 +5,11 @@ import static dev.panagrad.ops.Ops.grads;
 import static dev.panagrad.ops.Ops.in;
 import static dev.panagrad.ops.Ops.save;
 
+import dev.panagrad.array.Elementwise;
 import dev.panagrad.array.Reduce;
 import dev.panagrad.array.Scatter;
 import dev.panagrad.array.Shape;
+import dev.panagrad.memory.DType;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
 
@@ -56,6 +58,9 @@ public final class Losses {
         if (!Arrays.equals(input.shapeView(), target.shapeView())) {
             throw new IllegalArgumentException("mse_loss: input " + Shape.str(input.shapeView()) + " and target " + Shape.str(target.shapeView())
                     + " must have the same shape (broadcasting them is almost always a bug)");
+        }
+        if (Elementwise.promote(input, target) == DType.BF16) {   // PyTorch 1.13 has no bfloat16 CPU kernel for it
+            throw new IllegalArgumentException("\"mse_cpu\" not implemented for 'BFloat16'");
         }
         T d = Pointwise.sub(input, target);
         return Pointwise.mul(d, d);
