@@ -148,4 +148,19 @@ class BFloat16Test {
         assertEquals(DType.BF16, back.dtype());
         for (int i = 0; i < VALUES.length; i++) assertEquals(BITS[i], bits(back, i));
     }
+
+    @Test
+    void aBfloat16MatmulOutsideAutocastIsBfloat16AsInPyTorch() {
+        // a = torch.tensor([[1.1, 2.3, 0.5], [0.7, -1.9, 3.3]], dtype=torch.bfloat16, requires_grad=True)
+        // b = torch.tensor([[0.3, 1.7], [2.2, -0.4], [1.25, 0.6]], dtype=torch.bfloat16); y = a @ b; y.sum().backward()
+        Tensor a = Tensor.fromArray(DType.BF16, new double[] {1.1, 2.3, 0.5, 0.7, -1.9, 3.3}, 2, 3).requiresGrad(true);
+        Tensor b = Tensor.fromArray(DType.BF16, new double[] {0.3, 1.7, 2.2, -0.4, 1.25, 0.6}, 3, 2);
+        Tensor y = a.matmul(b);
+        // PyTorch prints [[6.0312, 1.2578], [0.1406, 3.9375]]: its small bf16 kernel rounds between steps; Panagrad accumulates
+        // in float32 and rounds once, as (a.float() @ b.float()).bfloat16() does: [[6.0312, 1.2578], [0.1484, 3.9375]]
+        // (exactly 0.14879..., so 0.1484 is the nearest bfloat16). One bfloat16 ulp apart.
+        assertEquals("tensor([[6.0312, 1.2578],\n        [0.1484, 3.9375]], dtype=torch.bfloat16, grad_fn=<MmBackward0>)", y.toString());
+        y.sum().backward();
+        assertEquals("tensor([[2.0000, 1.8047, 1.8516],\n        [2.0000, 1.8047, 1.8516]], dtype=torch.bfloat16)", a.grad().toString());
+    }
 }
