@@ -251,10 +251,10 @@ public final class CompareBench {
 
     private static void printTable(List<CompareRounds.Summary> rows, int n) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-16s %-10s %10s %10s %8s %-15s %s%n", "work", "unit", "panagrad", "pytorch", "ratio",
+        System.out.printf(Locale.ROOT, "%-19s %-10s %10s %10s %8s %-15s %s%n", "work", "unit", "panagrad", "pytorch", "ratio",
                 "range", "settings (panagrad | pytorch)");
         for (var r : rows) {
-            System.out.printf(Locale.ROOT, "%-16s %-10s %10.3f %10s %8s %-15s %s | %s%n", r.work(), r.unit(), r.panagrad(),
+            System.out.printf(Locale.ROOT, "%-19s %-10s %10.3f %10s %8s %-15s %s | %s%n", r.work(), r.unit(), r.panagrad(),
                     r.pytorch() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.pytorch()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f-%.3f", r.ratioMin(), r.ratioMax()), r.panagradSetting(), r.pytorchSetting());

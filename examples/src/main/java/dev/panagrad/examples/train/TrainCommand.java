@@ -161,7 +161,7 @@ public final class TrainCommand {
         int micro = opt.microBatch();
         String memory = null;
         if (opt.memoryBudget() > 0) {
-            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch())) {
+            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch(), opt.autocast())) {
                 micro = fitBudget(planner);
                 long peak = planner.peak(micro);
                 memory = (opt.microBatchGiven() ? "micro-batch " + micro + " fits" : micro == opt.batch() ? "the whole batch fits"

@@ -77,6 +77,9 @@ class TrainCommandTest {
         assertTrue(Math.abs(accF32 - accBf16) <= 1.0, "held-out accuracy float32 " + accF32 + "%, bf16 " + accBf16 + "%");
         assertNotEquals(f32.epochs(), bf16.epochs(), "bfloat16 GEMMs give other losses");
         assertEquals(bf16.epochs(), small("--epochs", "3", "--autocast", "bf16").epochs(), "same seed, same numbers");
+        Run planned = small("--autocast", "bf16", "--memory-budget", "64M", "--steps", "2");   // the planner measures autocast steps
+        assertEquals(0, planned.status, planned.err);
+        assertTrue(planned.out.contains("memory  the whole batch fits --memory-budget 64.0 MiB"), planned.out);
         Run bad = small("--autocast", "fp8");
         assertEquals(2, bad.status);
         assertEquals("train: --autocast must be bf16 (or off), got 'fp8'\n", bad.err);
