@@ -163,4 +163,18 @@ class BFloat16Test {
         y.sum().backward();
         assertEquals("tensor([[2.0000, 1.8047, 1.8516],\n        [2.0000, 1.8047, 1.8516]], dtype=torch.bfloat16)", a.grad().toString());
     }
+
+    @Test
+    void gradientsOfABfloat16LeafAccumulateInBfloat16AndAddWithAlphaRoundsAsPyTorch() {
+        // x = torch.tensor([1.5, -2.0, 0.3], dtype=torch.bfloat16, requires_grad=True); (x * 2.1 + x * x).sum().backward()
+        // x.grad -> tensor([ 5.0938, -1.9062,  2.6875], dtype=torch.bfloat16)
+        Tensor x = Tensor.of(DType.BF16, 1.5, -2.0, 0.3).requiresGrad(true);
+        x.mul(2.1).add(x.mul(x)).sum().backward();
+        assertEquals("tensor([ 5.0938, -1.9062,  2.6875], dtype=torch.bfloat16)", x.grad().toString());
+        // a = torch.tensor([1., 2., 3.], dtype=torch.bfloat16); a.add_(torch.tensor([0.1, 0.2, 0.3], dtype=torch.bfloat16), alpha=0.3)
+        // -> tensor([1.0312, 2.0625, 3.0938], dtype=torch.bfloat16)
+        Tensor a = Tensor.of(DType.BF16, 1, 2, 3);
+        a.addInPlace(Tensor.of(DType.BF16, 0.1, 0.2, 0.3), 0.3);
+        assertEquals("tensor([1.0312, 2.0625, 3.0938], dtype=torch.bfloat16)", a.toString());
+    }
 }

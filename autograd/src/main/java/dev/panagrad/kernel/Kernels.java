@@ -311,6 +311,11 @@ public final class Kernels {
                 double scaled = alpha == 1 ? b.getAtIndex(JAVA_DOUBLE, bo + i) : b.getAtIndex(JAVA_DOUBLE, bo + i) * alpha;
                 a.setAtIndex(JAVA_DOUBLE, ao + i, a.getAtIndex(JAVA_DOUBLE, ao + i) + scaled);
             }
+        } else if (t == DType.BF16) {   // alpha·b rounded to bfloat16 first (unless alpha is 1), then the sum, as PyTorch's add
+            for (long i = 0; i < n; i++) {
+                double scaled = alpha == 1 ? get(b, t, bo + i) : BFloat16.round((float) (get(b, t, bo + i) * BFloat16.round((float) alpha)));
+                set(a, t, ao + i, get(a, t, ao + i) + scaled);
+            }
         } else {
             throw new IllegalArgumentException("addScaled: floating dtypes only, got " + t);
         }
