@@ -51,9 +51,11 @@ def ready(lib):
 
 
 class MlpStep:
-    """MLP 784-1024-1024-10, ReLU, cross-entropy, SGD momentum 0.9, one fixed batch; checks its loss."""
+    """MLP 784-1024-1024-10, ReLU, cross-entropy, SGD momentum 0.9, one fixed batch; checks its loss.
+    With autocast, the forward pass and the loss run in torch.autocast("cpu", dtype=torch.bfloat16)."""
 
-    def __init__(self, batch):
+    def __init__(self, batch, autocast=False):
+        self.autocast = autocast
         torch.manual_seed(0)
         self.model = nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
         self.opt = torch.optim.SGD(self.model.parameters(), lr=0.01, momentum=0.9)
@@ -64,7 +66,11 @@ class MlpStep:
 
     def __call__(self):
         self.opt.zero_grad()
-        loss = self.loss_fn(self.model(self.x), self.y)
+        if self.autocast:
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = self.loss_fn(self.model(self.x), self.y)
+        else:
+            loss = self.loss_fn(self.model(self.x), self.y)
         loss.backward()
         self.opt.step()
         v = loss.item()
@@ -89,13 +95,27 @@ def work(name, steps):
         return tiny_op_chain
     if name.startswith("mlp_step_b"):
         if name not in steps:
-            steps[name] = MlpStep(int(name[len("mlp_step_b"):]))
+            bf16 = name.endswith("_bf16")
+            steps[name] = MlpStep(int(name[len("mlp_step_b"):len(name) - (5 if bf16 else 0)]), bf16)
         return steps[name]
     raise ValueError(f"unknown work {name}")
 
 
 def value(name, fn, warmup, runs):
-    """The median of `runs` timed runs after `warmup`: ms, or us per op for the chain."""
+    """The median of `runs` timed runs after `warmup`: ms, or us per op for the chain.
+    A bfloat16 autocast step runs with torch on both cores: its GEMMs are oneDNN's (MKL-DNN), which
+    thread with torch's own OpenMP pool, not OpenBLAS's (one torch thread would leave a core idle)."""
+    if name.endswith("_bf16"):
+        before = torch.get_num_threads()
+        torch.set_num_threads(2)
+        try:
+            return timed(name, fn, warmup, runs)
+        finally:
+            torch.set_num_threads(before)
+    return timed(name, fn, warmup, runs)
+
+
+def timed(name, fn, warmup, runs):
     for _ in range(warmup):
         fn()
     times = []

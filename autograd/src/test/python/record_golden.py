@@ -90,7 +90,7 @@ def number(v, dtype):
     return Raw(repr(v))
 
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64, "bool": torch.bool}
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64, "bool": torch.bool, "bfloat16": torch.bfloat16}
 NAMES = {v: k for k, v in DTYPES.items()}
 
 
@@ -301,6 +301,8 @@ def run_program(prog, record=True):
     for k, step in enumerate(prog["steps"]):
         ctx = (torch.no_grad() if step.get("no_grad") else torch.autograd.detect_anomaly() if step.get("anomaly")
                else torch.inference_mode() if step.get("inference") else contextlib.nullcontext())
+        if step.get("autocast"):
+            ctx = torch.autocast("cpu", dtype=torch.bfloat16)
         try:
             with ctx:
                 res = run_step(step, env)
@@ -1074,6 +1076,64 @@ def named_cases():
 
     for c in cases:
         c["expect"] = run_program(c)
+    cases += autocast_cases()
+    return cases
+
+
+def autocast_cases():
+    """Issue 17: bfloat16 autocast (torch.autocast("cpu", dtype=torch.bfloat16)) on the steps marked "autocast".
+
+    PyTorch's autocast GEMMs return bfloat16; Panagrad's return float32 (the same float32 accumulation,
+    not rounded once more), so a bfloat16 result is recorded as float32 (its values exactly) and each
+    case carries a bfloat16 tolerance. The float64 case keeps the default (tight) tolerance: autocast
+    leaves float64 alone.
+    """
+    cases = []
+    bf16_tol = {"rtol": 2e-2, "atol": 2e-2}
+
+    def case(name, why, inputs, steps, tolerance=bf16_tol):
+        c = {"name": name, "group": "issue 17: bfloat16 autocast", "why": why, "inputs": inputs, "steps": steps, "match_message": False}
+        c["expect"] = run_program(c)
+        for v in list(c["expect"]["values"]) + list(c["expect"].get("grads", {}).values()):
+            if isinstance(v, dict) and v.get("dtype") == "bfloat16":
+                v["dtype"] = "float32"
+        if tolerance:
+            c["tolerance"] = tolerance
+        cases.append(c)
+
+    def vals(n, salt, scale=0.5):
+        return [round(((i * 7919 + salt * 104729) % 211 - 105) / 105 * scale * 2, 4) for i in range(n)]
+
+    ac = {"autocast": True}
+    case("autocast_mm_bf16", "with autocast: y = a @ b (bf16 GEMM); (y * g).sum().backward() outside: grads in bf16 GEMMs",
+         {"a": t_in(vals(18, 1), shape=[3, 6], requires_grad=True), "b": t_in(vals(24, 2), shape=[6, 4], requires_grad=True),
+          "g": t_in(vals(12, 3), shape=[3, 4])},
+         [dict({"op": "matmul", "in": ["a", "b"], "out": "y"}, **ac), {"op": "mul", "in": ["y", "g"], "out": "yg"},
+          {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("autocast_mlp_linear_relu_cross_entropy_bf16",
+         "with autocast: h = relu(linear(x, w1, b1)); o = linear(h, w2, b2); loss = cross_entropy(o, t) (float32 list); loss.backward()",
+         {"x": t_in(vals(24, 4, 1.0), shape=[4, 6]), "w1": t_in(vals(30, 5), shape=[5, 6], requires_grad=True),
+          "b1": t_in(vals(5, 6, 0.1), requires_grad=True), "w2": t_in(vals(15, 7), shape=[3, 5], requires_grad=True),
+          "b2": t_in(vals(3, 8, 0.1), requires_grad=True), "t": t_in([0, 2, 1, 2], "int64")},
+         [dict({"op": "linear", "in": ["x", "w1", "b1"], "args": {"relu": True}, "out": "h"}, **ac),
+          dict({"op": "linear", "in": ["h", "w2", "b2"], "out": "o"}, **ac),
+          dict({"op": "cross_entropy", "in": ["o", "t"], "args": {"reduction": "mean"}, "out": "loss"}, **ac),
+          {"op": "backward", "in": ["loss"]}])
+    case("autocast_batched_matmul_bf16", "with autocast: y = a @ b for a [2, 3, 4], b [2, 4, 5]; (y * g).sum().backward()",
+         {"a": t_in(vals(24, 9), shape=[2, 3, 4], requires_grad=True), "b": t_in(vals(40, 10), shape=[2, 4, 5], requires_grad=True),
+          "g": t_in(vals(30, 11), shape=[2, 3, 5])},
+         [dict({"op": "matmul", "in": ["a", "b"], "out": "y"}, **ac), {"op": "mul", "in": ["y", "g"], "out": "yg"},
+          {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+    case("autocast_matmul_1d_bf16", "with autocast: torch.matmul(u, v) of two vectors is cast too (matmul is on the list)",
+         {"u": t_in(vals(7, 12), requires_grad=True), "v": t_in(vals(7, 13), requires_grad=True)},
+         [dict({"op": "matmul", "in": ["u", "v"], "out": "d"}, **ac), {"op": "backward", "in": ["d"]}])
+    case("autocast_mse_loss_of_bf16_input_is_float32", "with autocast: F.mse_loss(bfloat16 a, float32 b) runs in float32 (the float32 list; refused without autocast)",
+         {"a": t_in(vals(6, 14), "bfloat16"), "b": t_in(vals(6, 15))},
+         [dict({"op": "mse_loss", "in": ["a", "b"], "args": {"reduction": "mean"}, "out": "l"}, **ac)])
+    case("autocast_leaves_float64_alone", "with autocast: linear of float64 tensors stays float64 (exact)",
+         {"x": t_in(vals(6, 16), "float64", shape=[2, 3], requires_grad=True), "w": t_in(vals(6, 17), "float64", shape=[2, 3], requires_grad=True)},
+         [dict({"op": "linear", "in": ["x", "w"], "out": "y"}, **ac), {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}],
+         tolerance=None)
     return cases
 
 

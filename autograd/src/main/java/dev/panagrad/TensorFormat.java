@@ -23,10 +23,26 @@ final class TensorFormat {
         Formatter f = new Formatter(t.dtype(), shown);
         if (t.dim() == 0) sb.append(f.format(all[0]));
         else sb.append(str(all, t.shape(), 0, 0, indent, summarize, f));
-        if (t.dtype() == DType.F64) sb.append(", dtype=torch.float64");
-        if (t.gradFn() != null) sb.append(", grad_fn=<").append(t.gradFn().name()).append('>');
-        else if (t.requiresGrad()) sb.append(", requires_grad=True");
+        List<String> suffixes = new ArrayList<>();
+        if (t.dtype() == DType.F64 || t.dtype() == DType.BF16) suffixes.add("dtype=torch." + t.dtype().pytorchName());
+        if (t.gradFn() != null) suffixes.add("grad_fn=<" + t.gradFn().name() + ">");
+        else if (t.requiresGrad()) suffixes.add("requires_grad=True");
+        addSuffixes(sb, suffixes, indent);
         return sb.append(')').toString();
+    }
+
+    /** torch/_tensor_str.py's _add_suffixes: ", suffix" on the last line while it fits in the line width, else on a new line. */
+    private static void addSuffixes(StringBuilder sb, List<String> suffixes, int indent) {
+        int lastLine = sb.length() - sb.lastIndexOf("\n") + 1;
+        for (String suffix : suffixes) {
+            if (lastLine + suffix.length() + 2 > LINE_WIDTH) {
+                sb.append(",\n").append(" ".repeat(indent)).append(suffix);
+                lastLine = indent + suffix.length();
+            } else {
+                sb.append(", ").append(suffix);
+                lastLine += suffix.length() + 2;
+            }
+        }
     }
 
     private static long stride(int[] shape, int dim) {
@@ -141,7 +157,8 @@ final class TensorFormat {
             int exponent = b.precision() - b.scale() - 1;
             BigDecimal mantissa = b.movePointLeft(exponent).setScale(PRECISION, RoundingMode.HALF_EVEN);
             String e = Math.abs(exponent) < 10 ? "0" + Math.abs(exponent) : Integer.toString(Math.abs(exponent));
-            return mantissa.toPlainString() + "e" + (exponent < 0 ? "-" : "+") + e;
+            String sign = v == 0 && 1 / v < 0 ? "-" : "";   // -0.0 keeps its sign, as Python's format does
+            return sign + mantissa.toPlainString() + "e" + (exponent < 0 ? "-" : "+") + e;
         }
     }
 }

@@ -36,6 +36,7 @@ final class GoldenData {
         return switch (name) {
             case "float32" -> DType.F32;
             case "float64" -> DType.F64;
+            case "bfloat16" -> DType.BF16;
             case "int64" -> DType.I64;
             case "bool" -> DType.BOOL;
             default -> throw new IllegalArgumentException("unknown dtype " + name);

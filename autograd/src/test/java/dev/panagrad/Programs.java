@@ -57,6 +57,10 @@ final class Programs {
                     try (var anomaly = Grad.setDetectAnomaly(true)) {
                         result = apply(op, in, args);
                     }
+                } else if (step.has("autocast") && step.get("autocast").getAsBoolean()) {   // torch.autocast("cpu", dtype=torch.bfloat16)
+                    try (var amp = Autocast.bf16()) {
+                        result = apply(op, in, args);
+                    }
                 } else {
                     result = apply(op, in, args);
                 }
@@ -259,6 +263,7 @@ final class Programs {
             b.append(s.get("op").getAsString()).append(s.has("in") ? s.get("in").toString() : "[]");
             if (s.has("args") && !s.getAsJsonObject("args").isEmpty()) b.append(' ').append(s.get("args"));
             if (s.has("no_grad") && s.get("no_grad").getAsBoolean()) b.append("  (no_grad)");
+            if (s.has("autocast") && s.get("autocast").getAsBoolean()) b.append("  (autocast bf16)");
             b.append('\n');
         }
         return b.toString();

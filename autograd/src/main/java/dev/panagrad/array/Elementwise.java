@@ -14,12 +14,14 @@ import java.util.Arrays;
 public final class Elementwise {
     private Elementwise() {}
 
-    /** PyTorch's promotion of two dtypes of the same category rank: floating beats integral, wider beats narrower. */
+    /** PyTorch's promotion of two dtypes of the same category rank: floating beats integral, wider beats narrower (bfloat16 < float32 < float64). */
     public static DType promoteTypes(DType a, DType b) {
         if (a == b) return a;
         if (a.isFloatingPoint() != b.isFloatingPoint()) return a.isFloatingPoint() ? a : b;
-        return a.isFloatingPoint() ? DType.F64 : DType.I64;
+        return a.isFloatingPoint() ? wider(a, b) : DType.I64;
     }
+
+    private static DType wider(DType a, DType b) { return a.byteSize() >= b.byteSize() ? a : b; }
 
     /** The result dtype of an operation on a and b; a 0-dim floating operand does not widen a dimensioned one. */
     public static DType promote(Strided a, Strided b) {
@@ -29,7 +31,7 @@ public final class Elementwise {
         if (af) {
             if (a.shape.length == 0 && b.shape.length > 0) return b.dtype;
             if (b.shape.length == 0 && a.shape.length > 0) return a.dtype;
-            return DType.F64;
+            return wider(a.dtype, b.dtype);
         }
         return DType.I64;
     }

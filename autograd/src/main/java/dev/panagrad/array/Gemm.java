@@ -1,6 +1,7 @@
 package dev.panagrad.array;
 
 import dev.panagrad.blas.Blas;
+import dev.panagrad.blas.Dnnl;
 import dev.panagrad.blas.JavaBlas;
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.kernel.Parallel;
@@ -31,19 +32,33 @@ public final class Gemm {
         return null;
     }
 
-    /** C = A·B for 2-D arrays of one floating dtype: a new contiguous [m, n] array. */
+    /** C = A·B for 2-D arrays of one floating dtype: a new contiguous [m, n] array of that dtype. */
     public static <T extends Strided> T mm(Strided a, Strided b, Strided.Factory<T> f) {
         T c = f.empty(a.dtype, new int[] {a.shape[0], b.shape[1]});
         mmInto(a, b, c, false, f);
         return c;
     }
 
-    /** c = a·b, or c += a·b when {@code accumulate}, into a contiguous [m, n] c of a's dtype: one GEMM. */
+    /** C = A·B for bfloat16 A and B, accumulated and returned in float32 (oneDNN's {@code gemm_bf16bf16f32}): the mixed-precision GEMM. */
+    public static <T extends Strided> T mmMixed(Strided a, Strided b, Strided.Factory<T> f) {
+        T c = f.empty(DType.F32, new int[] {a.shape[0], b.shape[1]});
+        mmInto(a, b, c, false, f);
+        return c;
+    }
+
+    /**
+     * c = a·b, or c += a·b when {@code accumulate}, into a contiguous [m, n] c: one GEMM. a and b share
+     * a dtype; c has it too, or is float32 for bfloat16 a and b (the mixed-precision product).
+     */
     public static <T extends Strided> void mmInto(Strided a, Strided b, Strided c, boolean accumulate, Strided.Factory<T> f) {
         int m = a.shape[0], k = a.shape[1], n = b.shape[1];
         if (m == 0 || n == 0) return;
         if (k == 0) {
             if (!accumulate) Kernels.fill(c.segment(), c.dtype, c.offset, c.numel(), 0);
+            return;
+        }
+        if (a.dtype == DType.BF16) {
+            mmBf16(a, b, c, accumulate, f);
             return;
         }
         long[] la = blasLayout(a), lb = blasLayout(b);
@@ -90,11 +105,37 @@ public final class Gemm {
         else blas.dgemv(trans, rows, cols, 1.0, mat, ld, vec, inc, accumulate ? 1.0 : 0.0, sc, 1);
     }
 
+    /**
+     * bfloat16 a·b into float32 c (or into bfloat16 c through a float32 temporary, rounded once at the end):
+     * one call of oneDNN's {@code gemm_bf16bf16f32}, which threads it itself (OpenMP), so it is not split
+     * across Java threads. Without oneDNN the operands are widened to float32 and the BLAS runs the
+     * product: the same values up to float32 rounding order, slower.
+     */
+    private static <T extends Strided> void mmBf16(Strided a, Strided b, Strided c, boolean accumulate, Strided.Factory<T> f) {
+        if (b.dtype != DType.BF16) throw new IllegalArgumentException("mm: bfloat16 " + Shape.str(a.shape) + " times " + b.dtype.pytorchName() + " " + Shape.str(b.shape));
+        if (c.dtype == DType.BF16) {
+            T wide = accumulate ? Layout.converted(c, DType.F32, f) : f.empty(DType.F32, c.shape);
+            mmBf16(a, b, wide, accumulate, f);
+            Kernels.convert(wide.segment(), DType.F32, wide.offset, c.segment(), DType.BF16, c.offset, c.numel());
+            return;
+        }
+        if (!Dnnl.isAvailable()) {
+            mmInto(Layout.converted(a, DType.F32, f), Layout.converted(b, DType.F32, f), c, accumulate, f);
+            return;
+        }
+        int m = a.shape[0], k = a.shape[1], n = b.shape[1];
+        long[] la = blasLayout(a), lb = blasLayout(b);
+        if (la == null) { a = Layout.contiguousCopy(a, f); la = new long[] {0, k}; }
+        if (lb == null) { b = Layout.contiguousCopy(b, f); lb = new long[] {0, n}; }
+        Dnnl.get().gemmBf16(la[0] == 1, lb[0] == 1, m, n, k, 1f, a.segment().asSlice(a.offset * 2), (int) la[1],
+                b.segment().asSlice(b.offset * 2), (int) lb[1], accumulate ? 1f : 0f, c.segment().asSlice(c.offset * 4), n);
+    }
+
     /** Every row of the contiguous [rows, cols] {@code out} set to the 1-D {@code bias} (the start of x·wᵀ + b with β = 1). */
     public static <T extends Strided> void fillRows(Strided out, T bias, Strided.Factory<T> f) {
         int rows = out.shape[0];
         if (rows == 0) return;
-        T bc = Layout.contiguous(bias, f);
+        T bc = bias.dtype == out.dtype ? Layout.contiguous(bias, f) : Layout.converted(bias, out.dtype, f);
         long rowBytes = (long) out.shape[1] * out.dtype.byteSize();
         MemorySegment src = bc.segment().asSlice(bc.offset * out.dtype.byteSize(), rowBytes), dst = out.segment();
         for (int r = 0; r < rows; r++) MemorySegment.copy(src, 0, dst, r * rowBytes, rowBytes);

@@ -267,10 +267,11 @@ final class SafeTensorsHeader {
         return switch (code) {
             case "F32" -> DType.F32;
             case "F64" -> DType.F64;
+            case "BF16" -> DType.BF16;
             case "I64" -> DType.I64;
             case "BOOL" -> DType.BOOL;
             default -> throw new Invalid("tensor " + quote(name) + " has dtype " + printable(code)
-                    + ", which Panagrad does not support (F32, F64, I64, BOOL)");
+                    + ", which Panagrad does not support (F32, F64, BF16, I64, BOOL)");
         };
     }
 
@@ -278,6 +279,7 @@ final class SafeTensorsHeader {
         return switch (d) {
             case F32 -> "F32";
             case F64 -> "F64";
+            case BF16 -> "BF16";
             case I64 -> "I64";
             case BOOL -> "BOOL";
         };

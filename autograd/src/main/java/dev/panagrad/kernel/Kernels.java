@@ -4,6 +4,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.panagrad.memory.BFloat16;
 
 import dev.panagrad.memory.DType;
 import java.lang.foreign.MemorySegment;
@@ -54,6 +57,7 @@ public final class Kernels {
         return switch (t) {
             case F32 -> s.getAtIndex(JAVA_FLOAT, i);
             case F64 -> s.getAtIndex(JAVA_DOUBLE, i);
+            case BF16 -> BFloat16.toFloat(s.getAtIndex(JAVA_SHORT, i));
             case I64 -> s.getAtIndex(JAVA_LONG, i);
             case BOOL -> s.get(JAVA_BYTE, i) != 0 ? 1 : 0;
         };
@@ -63,6 +67,7 @@ public final class Kernels {
         switch (t) {
             case F32 -> s.setAtIndex(JAVA_FLOAT, i, (float) v);
             case F64 -> s.setAtIndex(JAVA_DOUBLE, i, v);
+            case BF16 -> s.setAtIndex(JAVA_SHORT, i, BFloat16.fromDouble(v));
             case I64 -> s.setAtIndex(JAVA_LONG, i, (long) v);
             case BOOL -> s.set(JAVA_BYTE, i, (byte) (v != 0 ? 1 : 0));
         }
@@ -139,6 +144,11 @@ public final class Kernels {
                 MemorySegment.copy(src, rows.base * es, dst, out * es, n * es);
                 out += n;
             }
+        } else if (step == 1 && ((st == DType.F32 && dt == DType.BF16) || (st == DType.BF16 && dt == DType.F32))) {
+            while (rows.next()) {
+                convert(src, st, rows.base, dst, dt, out, n);
+                out += n;
+            }
         } else if (st == dt && st == DType.F32) {
             while (rows.next()) {
                 long o = rows.base;
@@ -160,6 +170,32 @@ public final class Kernels {
                 for (int j = 0; j < n; j++, o += step) set(dst, dt, out++, get(src, st, o));
             }
         }
+    }
+
+    /**
+     * n contiguous float32 elements to bfloat16 or back (round to nearest even, as PyTorch), on the
+     * Vector API when it is on and split across threads when long; else the scalar {@link BFloat16} loop.
+     * A NaN becomes {@link BFloat16#NAN_OF_FLOAT_TENSOR}, as PyTorch's vectorised {@code float32 → bfloat16} gives.
+     */
+    public static void convert(MemorySegment src, DType st, long so, MemorySegment dst, DType dt, long dOff, long n) {
+        boolean narrow = st == DType.F32 && dt == DType.BF16;
+        if (!narrow && !(st == DType.BF16 && dt == DType.F32)) throw new IllegalArgumentException("convert: float32 <-> bfloat16 only, got " + st + " -> " + dt);
+        if (VECTOR && n >= 64) {
+            if (n < Parallel.BIG) convertVector(narrow, src, so, dst, dOff, n);
+            else Parallel.forBigRange(n, (from, to) -> convertVector(narrow, src, so + from, dst, dOff + from, to - from));
+        } else if (narrow) {
+            for (long i = 0; i < n; i++) {
+                float f = src.getAtIndex(JAVA_FLOAT, so + i);
+                dst.setAtIndex(JAVA_SHORT, dOff + i, f != f ? BFloat16.NAN_OF_FLOAT_TENSOR : BFloat16.fromFloat(f));
+            }
+        } else {
+            for (long i = 0; i < n; i++) dst.setAtIndex(JAVA_FLOAT, dOff + i, BFloat16.toFloat(src.getAtIndex(JAVA_SHORT, so + i)));
+        }
+    }
+
+    private static void convertVector(boolean narrow, MemorySegment src, long so, MemorySegment dst, long dOff, long n) {
+        if (narrow) VectorKernels.toBf16(src, so, dst, dOff, n);
+        else VectorKernels.fromBf16(src, so, dst, dOff, n);
     }
 
     /** Writes a contiguous source into a strided view, converting dtype. */
@@ -246,6 +282,9 @@ public final class Kernels {
             }
         } else if (at == DType.F32 && ot == DType.F32) {
             for (long i = 0; i < n; i++) out.setAtIndex(JAVA_FLOAT, oo + i, (float) op.apply(a.getAtIndex(JAVA_FLOAT, ao + i), s));
+        } else if (at == DType.BF16 && ot == DType.BF16 && isArithmetic(op)) {   // PyTorch rounds the number to bfloat16 first
+            float bs = BFloat16.round((float) s);
+            for (long i = 0; i < n; i++) set(out, ot, oo + i, op.apply(get(a, at, ao + i), bs));
         } else if (integral(at) && integral(ot) && op != BinaryOp.DIV && s == Math.rint(s) && !Double.isInfinite(s)) {   // exact in int64
             long ls = (long) s;
             for (long i = 0; i < n; i++) setLong(out, ot, oo + i, op.applyLong(getLong(a, at, ao + i), ls));
@@ -271,6 +310,11 @@ public final class Kernels {
             for (long i = 0; i < n; i++) {
                 double scaled = alpha == 1 ? b.getAtIndex(JAVA_DOUBLE, bo + i) : b.getAtIndex(JAVA_DOUBLE, bo + i) * alpha;
                 a.setAtIndex(JAVA_DOUBLE, ao + i, a.getAtIndex(JAVA_DOUBLE, ao + i) + scaled);
+            }
+        } else if (t == DType.BF16) {   // alpha·b rounded to bfloat16 first (unless alpha is 1), then the sum, as PyTorch's add
+            for (long i = 0; i < n; i++) {
+                double scaled = alpha == 1 ? get(b, t, bo + i) : BFloat16.round((float) (get(b, t, bo + i) * BFloat16.round((float) alpha)));
+                set(a, t, ao + i, get(a, t, ao + i) + scaled);
             }
         } else {
             throw new IllegalArgumentException("addScaled: floating dtypes only, got " + t);

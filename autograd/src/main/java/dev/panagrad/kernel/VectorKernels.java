@@ -1,6 +1,9 @@
 package dev.panagrad.kernel;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import dev.panagrad.memory.BFloat16;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
@@ -42,6 +45,9 @@ final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED;
+    /** As many shorts as SI has ints (half SI's bytes). */
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(SI.vectorBitSize() / 2));
 
     static {
         // Run every loop once, vector body and tail, before any of it is hot: C2 then finds every Vector API
@@ -60,6 +66,40 @@ final class VectorKernels {
         sgdMomentum(o, 0, a, 0, b, 0, 0.9f, -0.1f, 67);
         sumRows(a, 0, 1, 67, o, 0);
         sum(a, 0, 67);
+        toBf16(a, 0, o, 0, 67);
+        fromBf16(o, 0, a, 0, 67);
+    }
+
+
+    /** float32 → bfloat16 (round to nearest even, NaN → 0xFFFF as PyTorch's vectorised conversion), as {@link BFloat16#fromFloat} lane by lane. */
+    static void toBf16(MemorySegment src, long so, MemorySegment dst, long dOff, long n) {
+        int lanes = SI.length();
+        long i = 0, bound = n - lanes;
+        IntVector one = IntVector.broadcast(SI, 1), bias = IntVector.broadcast(SI, 0x7FFF), nan = IntVector.broadcast(SI, BFloat16.NAN_OF_FLOAT_TENSOR);
+        for (; i <= bound; i += lanes) {
+            FloatVector f = FloatVector.fromMemorySegment(S, src, (so + i) * 4, NATIVE);
+            IntVector u = f.reinterpretAsInts();
+            IntVector r = u.add(u.lanewise(VectorOperators.LSHR, 16).and(one)).add(bias).lanewise(VectorOperators.LSHR, 16);
+            r = r.blend(nan, f.test(VectorOperators.IS_NAN).cast(SI));
+            r.convertShape(VectorOperators.I2S, SS, 0).reinterpretAsShorts().intoMemorySegment(dst, (dOff + i) * 2, NATIVE);
+        }
+        for (; i < n; i++) {
+            float f = src.getAtIndex(JAVA_FLOAT, so + i);
+            dst.setAtIndex(JAVA_SHORT, dOff + i, f != f ? BFloat16.NAN_OF_FLOAT_TENSOR : BFloat16.fromFloat(f));
+        }
+    }
+
+    /** bfloat16 → float32, exact. */
+    static void fromBf16(MemorySegment src, long so, MemorySegment dst, long dOff, long n) {
+        int lanes = SI.length();
+        long i = 0, bound = n - lanes;
+        for (; i <= bound; i += lanes) {
+            ShortVector h = ShortVector.fromMemorySegment(SS, src, (so + i) * 2, NATIVE);
+            IntVector u = ((IntVector) h.convertShape(VectorOperators.S2I, SI, 0)).lanewise(VectorOperators.LSHL, 16);
+            u.reinterpretAsFloats().intoMemorySegment(dst, (dOff + i) * 4, NATIVE);
+        }
+        for (; i < n; i++) dst.setAtIndex(JAVA_FLOAT, dOff + i,
+                BFloat16.toFloat(src.getAtIndex(JAVA_SHORT, so + i)));
     }
 
     private static FloatVector load(MemorySegment s, long i) {
@@ -129,7 +169,7 @@ final class VectorKernels {
     private static final VectorSpecies<Integer> IS = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Short> HS = VectorSpecies.of(short.class, VectorShape.forBitSize(IS.vectorBitSize() / 2));   // as many lanes as IS
 
-    /** {@link BFloat16#pack} on whole vectors: the same integer rounding per lane, then the low 16 bits of each int. */
+    /** {@link dev.panagrad.kernel.BFloat16#pack} on whole vectors: the same integer rounding per lane, then the low 16 bits of each int. */
     static void bfloat16Pack(MemorySegment src, long from, long n, MemorySegment dst) {
         int l = IS.length();
         long i = 0;
@@ -141,10 +181,10 @@ final class VectorKernels {
             IntVector r = rounded.blend(high.or(0x40), nan);
             ((ShortVector) r.convertShape(VectorOperators.I2S, HS, 0)).intoMemorySegment(dst, i * 2, NATIVE);
         }
-        for (; i < n; i++) dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, BFloat16.bits(src.getAtIndex(JAVA_FLOAT, from + i)));
+        for (; i < n; i++) dst.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, dev.panagrad.kernel.BFloat16.bits(src.getAtIndex(JAVA_FLOAT, from + i)));
     }
 
-    /** {@link BFloat16#unpack} on whole vectors: each short widened, shifted into the float's upper half. */
+    /** {@link dev.panagrad.kernel.BFloat16#unpack} on whole vectors: each short widened, shifted into the float's upper half. */
     static void bfloat16Unpack(MemorySegment src, long n, MemorySegment dst) {
         int l = IS.length();
         long i = 0;
@@ -152,7 +192,7 @@ final class VectorKernels {
             ShortVector h = ShortVector.fromMemorySegment(HS, src, i * 2, NATIVE);
             ((IntVector) h.convertShape(VectorOperators.S2I, IS, 0)).lanewise(VectorOperators.LSHL, 16).intoMemorySegment(dst, i * 4, NATIVE);
         }
-        for (; i < n; i++) dst.setAtIndex(JAVA_FLOAT, i, BFloat16.value(src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i)));
+        for (; i < n; i++) dst.setAtIndex(JAVA_FLOAT, i, dev.panagrad.kernel.BFloat16.value(src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i)));
     }
 
     /** out = x < 0 ? 0 : x (NaN and -0.0 pass through): {@link UnaryOp#RELU}. */

@@ -15,7 +15,9 @@ import dev.panagrad.array.Elementwise;
 import dev.panagrad.array.Gemm;
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.kernel.UnaryOp;
+import dev.panagrad.memory.DType;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
 
@@ -31,7 +33,8 @@ public final class LinearAlgebra {
     @Op({"DotBackward0", "MvBackward0", "MmBackward0", "BmmBackward0"})
     public static <T extends Operand<T>> T matmul(T a, T b) {
         int[] as = a.shapeView(), bs = b.shapeView();
-        if (!a.dtype().isFloatingPoint() || a.dtype() != b.dtype()) {
+        boolean autocast = AutocastState.castsProduct(a, b);
+        if (!autocast && (!a.dtype().isFloatingPoint() || a.dtype() != b.dtype())) {
             throw new IllegalArgumentException("matmul: expected both operands to have the same floating dtype, but got " + a.dtype().pytorchName() + " and " + b.dtype().pytorchName());
         }
         if (as.length == 0 || bs.length == 0) throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are " + as.length + "D and " + bs.length + "D");
@@ -41,6 +44,7 @@ public final class LinearAlgebra {
             throw new IllegalArgumentException("matmul: " + Shape.str(as) + " @ " + Shape.str(bs) + ": inner sizes " + k1 + " != " + k2
                     + " (mat1 and mat2 shapes cannot be multiplied)");
         }
+        if (autocast) return autocastMatmul(a, b);
         if (as.length == 1 && bs.length == 1) {
             T out = reshapeRaw(mmRaw(reshapeRaw(a, new int[] {1, k1}), reshapeRaw(b, new int[] {k1, 1})), new int[0]);
             return apply("DotBackward0", out, in(a, b), save(a, b), (n, g) -> grads(
@@ -121,6 +125,32 @@ public final class LinearAlgebra {
 
     private static <T extends Operand<T>> T mmRaw(T a, T b) { return Gemm.mm(a, b, a.factory()); }
 
+    /**
+     * matmul inside {@code Autocast.bf16()} (see {@link AutocastState}): a 2-D product is one bfloat16
+     * GEMM with float32 output (MmBackward0, whose backward GEMMs are bfloat16 too, on the copies the
+     * forward saved); any other shape is matmul of the operands cast to bfloat16 (ToCopyBackward0),
+     * back to float32.
+     */
+    private static <T extends Operand<T>> T autocastMatmul(T a, T b) {
+        if (a.dim() != 2 || b.dim() != 2) return Views.to(matmul(Views.to(a, DType.BF16), Views.to(b, DType.BF16)), DType.F32);
+        T ab = AutocastState.weightBf16(a), bb = AutocastState.weightBf16(b);
+        T out = Gemm.mmMixed(ab, bb, a.factory());
+        DType da = a.dtype(), db = b.dtype();
+        return apply("MmBackward0", out, in(a, b), save(a, b, ab, bb), (n, g) -> {
+            if (GradMode.isEnabled()) {   // a formula being recorded: the differentiable composition
+                return grads(n.needsInputGrad(0) ? matmul(g, t(n.saved(1))) : null, n.needsInputGrad(1) ? matmul(t(n.saved(0)), g) : null);
+            }
+            T gb = AutocastState.bf16(g), xb = n.saved(2), yb = n.saved(3);
+            return grads(n.needsInputGrad(0) ? as(Gemm.mmMixed(gb, Layout.transpose(yb, 0, 1, g.factory()), g.factory()), da) : null,
+                    n.needsInputGrad(1) ? as(Gemm.mmMixed(Layout.transpose(xb, 0, 1, g.factory()), gb, g.factory()), db) : null);
+        });
+    }
+
+    /** A float32 gradient in its input's dtype (raw: the formulas that call it run with grad mode off). */
+    private static <T extends Operand<T>> T as(T grad, DType dtype) {
+        return grad.dtype() == dtype ? grad : Layout.converted(grad, dtype, grad.factory());
+    }
+
     /** {@code torch.mm}: {@link #matmul} for 2-D operands only. */
     public static <T extends Operand<T>> T mm(T a, T b) {
         if (a.dim() != 2 || b.dim() != 2) throw new IllegalArgumentException("mm: expected 2-D tensors, got " + Shape.str(a.shapeView()) + " and " + Shape.str(b.shapeView()));
@@ -137,11 +167,13 @@ public final class LinearAlgebra {
     @Op({"AddmmBackward0", "MmBackward0", "ReluBackward0"})
     public static <T extends Operand<T>> T linear(T x, T w, T b, boolean relu) {
         int[] xs = x.shapeView(), ws = w.shapeView();
+        boolean autocast = AutocastState.castsProduct(x, w) && (b == null || b.dtype() == DType.F32 || b.dtype() == DType.BF16);
         if (x.dim() != 2 || w.dim() != 2 || xs[1] != ws[1] || (b != null && (b.dim() != 1 || b.shapeView()[0] != ws[0]))
-                || x.dtype() != w.dtype() || (b != null && b.dtype() != w.dtype())) {
+                || (!autocast && (x.dtype() != w.dtype() || (b != null && b.dtype() != w.dtype())))) {
             throw new IllegalArgumentException("linear: input " + Shape.str(xs) + " " + x.dtype().pytorchName() + ", weight " + Shape.str(ws)
                     + (b == null ? "" : ", bias " + Shape.str(b.shapeView())) + ": expected input [N, in], weight [out, in], bias [out] of one dtype");
         }
+        if (autocast) return autocastLinear(x, w, b, relu);
         T out = Ops.empty(x, x.dtype(), new int[] {xs[0], ws[0]});
         if (b != null) Gemm.fillRows(out, b, x.factory());
         Gemm.mmInto(x, Layout.transpose(w, 0, 1, w.factory()), out, b != null, x.factory());   // a view for BLAS's transpose flag, not a graph op
@@ -154,6 +186,37 @@ public final class LinearAlgebra {
             T gw = null;
             if (n.needsInputGrad(1) && !(n.accumulatesIntoLeaves() && sw.accumulateGradProduct(t(gz), sx))) gw = matmul(t(gz), sx);
             T gb = n.needsInputGrad(2) ? Reductions.sum(gz, new int[] {0}, false) : null;
+            return grads(gx, gw, gb);
+        });
+    }
+
+    /**
+     * linear inside {@code Autocast.bf16()}: x and the weight's cached bfloat16 copy in one oneDNN GEMM
+     * with float32 output, the float32 bias laid in first (β = 1), relu in place. Backward casts the
+     * incoming gradient to bfloat16 once and runs both GEMMs in bfloat16 with float32 results, on the
+     * copies the forward saved; the weight's gradient goes straight into its float32 {@code .grad}.
+     */
+    private static <T extends Operand<T>> T autocastLinear(T x, T w, T b, boolean relu) {
+        T xb = AutocastState.bf16(x), wb = AutocastState.weightBf16(w);
+        T out = Ops.empty(x, DType.F32, new int[] {x.shapeView()[0], w.shapeView()[0]});
+        if (b != null) Gemm.fillRows(out, b, x.factory());
+        Gemm.mmInto(xb, Layout.transpose(wb, 0, 1, w.factory()), out, b != null, x.factory());
+        if (relu) Elementwise.mapInPlace(UnaryOp.RELU, out);
+        String name = relu ? "ReluBackward0" : b != null ? "AddmmBackward0" : "MmBackward0";
+        DType dx = x.dtype(), dw = w.dtype(), dbias = b == null ? null : b.dtype();
+        return apply(name, out, in(x, w, b), relu ? save(x, w, xb, wb, out) : save(x, w, xb, wb), (n, g) -> {
+            T gz = relu ? Pointwise.reluGrad(g, n.saved(4), n.canOverwriteGrad()) : g;
+            if (GradMode.isEnabled()) {   // a formula being recorded: the differentiable composition
+                T sx = n.saved(0), sw = n.saved(1);
+                return grads(n.needsInputGrad(0) ? matmul(gz, sw) : null, n.needsInputGrad(1) ? matmul(t(gz), sx) : null,
+                        n.needsInputGrad(2) ? Reductions.sum(gz, new int[] {0}, false) : null);
+            }
+            T gzb = AutocastState.bf16(gz), sxb = n.saved(2), swb = n.saved(3), sw = n.saved(1);
+            T gx = n.needsInputGrad(0) ? as(Gemm.mmMixed(gzb, swb, g.factory()), dx) : null;
+            T gw = null;
+            T gzt = Layout.transpose(gzb, 0, 1, g.factory());
+            if (n.needsInputGrad(1) && !(dw == DType.F32 && sw.accumulateGradProduct(gzt, sxb))) gw = as(Gemm.mmMixed(gzt, sxb, g.factory()), dw);
+            T gb = n.needsInputGrad(2) ? as(Reductions.sum(gz, new int[] {0}, false), dbias) : null;
             return grads(gx, gw, gb);
         });
     }

@@ -5,9 +5,11 @@ import static dev.panagrad.ops.Ops.grads;
 import static dev.panagrad.ops.Ops.in;
 import static dev.panagrad.ops.Ops.save;
 
+import dev.panagrad.array.Elementwise;
 import dev.panagrad.array.Reduce;
 import dev.panagrad.array.Scatter;
 import dev.panagrad.array.Shape;
+import dev.panagrad.memory.DType;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
 
@@ -28,6 +30,7 @@ public final class Losses {
      */
     @Op("NllLossBackward0")
     public static <T extends Operand<T>> T crossEntropy(T logits, T target, boolean mean) {
+        logits = AutocastState.fp32(logits);   // PyTorch's autocast float32 list
         if (logits.dim() != 2) throw new IllegalArgumentException("cross_entropy: expected logits of shape [N, C], got " + Shape.str(logits.shapeView()));
         if (!logits.dtype().isFloatingPoint() || logits.shapeView()[0] == 0) return nllLoss(Reductions.logSoftmax(logits, 1), target, mean);
         Scatter.checkClassIndices("cross_entropy", logits, target);
@@ -51,6 +54,7 @@ public final class Losses {
 
     /** The per-sample terms of the negative log-likelihood: {@code −logProbs[i, target[i]]}, [N]. */
     public static <T extends Operand<T>> T nllTerms(T logProbs, T target) {
+        logProbs = AutocastState.fp32(logProbs);
         if (logProbs.dim() != 2) throw new IllegalArgumentException("nll_loss: expected input of shape [N, C], got " + Shape.str(logProbs.shapeView()));
         Scatter.checkClassIndices("nll_loss", logProbs, target);
         return Pointwise.neg(Views.squeeze(Indexing.gather(logProbs, 1, Views.unsqueeze(target, 1)), 1));
@@ -64,9 +68,14 @@ public final class Losses {
 
     /** The squared differences {@code (input − target)²} of two tensors of one shape (broadcasting them is almost always a bug). */
     public static <T extends Operand<T>> T squaredErrors(T input, T target) {
+        input = AutocastState.fp32(input);
+        target = AutocastState.fp32(target);
         if (!Arrays.equals(input.shapeView(), target.shapeView())) {
             throw new IllegalArgumentException("mse_loss: input " + Shape.str(input.shapeView()) + " and target " + Shape.str(target.shapeView())
                     + " must have the same shape (broadcasting them is almost always a bug)");
+        }
+        if (Elementwise.promote(input, target) == DType.BF16) {   // PyTorch 1.13 has no bfloat16 CPU kernel for it
+            throw new IllegalArgumentException("\"mse_cpu\" not implemented for 'BFloat16'");
         }
         T d = Pointwise.sub(input, target);
         return Pointwise.mul(d, d);

@@ -96,11 +96,12 @@ public final class Ops {
     /** Writes {@code src}'s values (broadcast to dst's shape) into {@code dst}'s elements, outside the graph. */
     static <T extends Operand<T>> void assign(T dst, T src) { Layout.assign(dst, src, dst.factory()); }
 
-    /** PyTorch's name of a dtype in messages: Float, Double, Long, Bool. */
+    /** PyTorch's name of a dtype in messages: Float, Double, BFloat16, Long, Bool. */
     public static String typeName(DType t) {
         return switch (t) {
             case F32 -> "Float";
             case F64 -> "Double";
+            case BF16 -> "BFloat16";
             case I64 -> "Long";
             case BOOL -> "Bool";
         };

@@ -126,7 +126,7 @@ class SafeTensorsFormatTest {
         assertMessage("tensor 'a': missing field 'data_offsets'", file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", new byte[4]));
         assertMessage("tensor 'a': unknown field 'offsets' (a tensor has dtype, shape and data_offsets)",
                 file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"offsets\":[0,4]}}", new byte[4]));
-        assertMessage("tensor 'a' has dtype F16, which Panagrad does not support (F32, F64, I64, BOOL)",
+        assertMessage("tensor 'a' has dtype F16, which Panagrad does not support (F32, F64, BF16, I64, BOOL)",
                 file("{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", new byte[2]));
     }
 
@@ -208,6 +208,7 @@ class SafeTensorsFormatTest {
         if (variant % 3 == 0) m.put("i", Tensor.fromArray(new long[] {-1, Long.MAX_VALUE, 3}, 3));
         if (variant % 4 == 1) m.put("b.mask", Tensor.of(1, 0, 1, 1).gt(0.5));
         if (variant % 5 == 2) m.put("empty", Tensor.zeros(0, 4));
+        if (variant % 3 == 1) m.put("h", Tensor.fromArray(new float[] {1.00390625f, -3e38f, Float.NaN, 1e-40f}, 2, 2).to(DType.BF16));
         return m;
     }
 
@@ -232,7 +233,7 @@ class SafeTensorsFormatTest {
         for (String name : names) {
             JsonObject e = header.getAsJsonObject(name);
             Tensor t = c.tensors().get(name);
-            assertEquals(e.get("dtype").getAsString(), switch (t.dtype()) { case F32 -> "F32"; case F64 -> "F64"; case I64 -> "I64"; case BOOL -> "BOOL"; }, what);
+            assertEquals(e.get("dtype").getAsString(), switch (t.dtype()) { case F32 -> "F32"; case F64 -> "F64"; case BF16 -> "BF16"; case I64 -> "I64"; case BOOL -> "BOOL"; }, what);
             JsonArray shape = e.getAsJsonArray("shape");
             int[] expected = new int[shape.size()];
             for (int i = 0; i < expected.length; i++) expected[i] = shape.get(i).getAsInt();

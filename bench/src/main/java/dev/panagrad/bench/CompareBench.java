@@ -26,7 +26,9 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * {@code ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--out DIR]}: the MLP training
- * step (batch 256, 1024, 4096) and the tiny-op chain, Panagrad ({@link CompareWorker}, a JVM of its
+ * step (batch 256, 1024, 4096), the same step in bfloat16 autocast ({@code mlp_step_bN_bf16}: Panagrad's
+ * {@code Autocast.bf16()} on oneDNN against {@code torch.autocast("cpu", dtype=torch.bfloat16)}, torch
+ * on both cores) and the tiny-op chain, Panagrad ({@link CompareWorker}, a JVM of its
  * own) against PyTorch ({@code bench/peers/pytorch/peer.py} under {@code /usr/bin/python3}).
  *
  * <p>Fairness: both sides run on the same OpenBLAS core. When PyTorch's older OpenBLAS reports a core
@@ -161,6 +163,7 @@ public final class CompareBench {
         int[][] p = quick ? new int[][] {{256, 3, 7}, {1024, 2, 5}, {4096, 1, 3}} : new int[][] {{256, 4, 15}, {1024, 2, 9}, {4096, 1, 5}};
         JsonArray plan = new JsonArray();
         for (int[] w : p) plan.add(step("mlp_step_b" + w[0], w[1], w[2]));
+        for (int[] w : p) plan.add(step("mlp_step_b" + w[0] + "_bf16", w[1], w[2]));   // bfloat16 autocast, both sides
         plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
         return plan;
     }
@@ -248,10 +251,10 @@ public final class CompareBench {
 
     private static void printTable(List<CompareRounds.Summary> rows, int n) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-16s %-10s %10s %10s %8s %-15s %s%n", "work", "unit", "panagrad", "pytorch", "ratio",
+        System.out.printf(Locale.ROOT, "%-19s %-10s %10s %10s %8s %-15s %s%n", "work", "unit", "panagrad", "pytorch", "ratio",
                 "range", "settings (panagrad | pytorch)");
         for (var r : rows) {
-            System.out.printf(Locale.ROOT, "%-16s %-10s %10.3f %10s %8s %-15s %s | %s%n", r.work(), r.unit(), r.panagrad(),
+            System.out.printf(Locale.ROOT, "%-19s %-10s %10.3f %10s %8s %-15s %s | %s%n", r.work(), r.unit(), r.panagrad(),
                     r.pytorch() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.pytorch()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.ratio()),
                     r.ratio() == null ? "-" : String.format(Locale.ROOT, "%.3f-%.3f", r.ratioMin(), r.ratioMax()), r.panagradSetting(), r.pytorchSetting());

@@ -92,11 +92,13 @@ public final class CompareWorker {
         }
     }
 
-    /** The work named {@code name}: "mlp_step_bN" (one model per batch, kept between rounds) or "tiny_op_chain". */
+    /** The work named {@code name}: "mlp_step_bN" (one model per batch, kept between rounds), "mlp_step_bN_bf16" (the same in bfloat16 autocast) or "tiny_op_chain". */
     private static DoubleSupplier work(String name, Map<String, Workloads.MlpStep> steps) {
         if (name.equals("tiny_op_chain")) return Workloads::tinyOpChain;
         if (name.startsWith("mlp_step_b")) {
-            return steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(n.substring("mlp_step_b".length()))))::step;
+            boolean bf16 = name.endsWith("_bf16");
+            String batch = name.substring("mlp_step_b".length(), name.length() - (bf16 ? "_bf16".length() : 0));
+            return steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(batch), bf16))::step;
         }
         throw new IllegalArgumentException("unknown work " + name);
     }

@@ -1,5 +1,6 @@
 package dev.panagrad.bench;
 
+import dev.panagrad.Autocast;
 import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
 import dev.panagrad.memory.DType;
@@ -23,8 +24,13 @@ public final class Workloads {
         final Sequential model;   // package-private: StepPartsBench times the same step by part
         final SGD optimizer;
         final Tensor x, y;
+        private final boolean autocast;
 
-        public MlpStep(int batch) {
+        public MlpStep(int batch) { this(batch, false); }
+
+        /** With {@code autocast}, the forward pass and the loss run in {@link Autocast#bf16()} (the GEMMs of backward too). */
+        public MlpStep(int batch, boolean autocast) {
+            this.autocast = autocast;
             Generator g = new Generator(0);
             model = new Sequential(new Linear(784, 1024, true, DType.F32, g), new ReLU(), new Linear(1024, 1024, true, DType.F32, g),
                     new ReLU(), new Linear(1024, 10, true, DType.F32, g));
@@ -37,7 +43,10 @@ public final class Workloads {
         public double step() {
             try (var step = MemoryScope.open("mlp-step")) {
                 optimizer.zeroGrad();
-                Tensor loss = Functional.crossEntropy(model.forward(x), y);
+                Tensor loss;
+                try (var amp = autocast ? Autocast.bf16() : null) {
+                    loss = Functional.crossEntropy(model.forward(x), y);
+                }
                 loss.backward();
                 optimizer.step();
                 double l = loss.item();

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import dev.panagrad.blas.Blas;
 import dev.panagrad.blas.BlasInfo;
 import dev.panagrad.blas.BlasUnavailableException;
+import dev.panagrad.blas.Dnnl;
 import dev.panagrad.blas.OpenBlas;
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.memory.BufferPool;
@@ -48,6 +49,7 @@ final class Doctor {
             System.out.println("BLAS           " + blas.describe() + ", selected with -Dpanagrad.blas=java");
         }
         System.out.println("Vector API     " + vectorApi());
+        System.out.println("oneDNN         " + oneDnn());
         if (blas != null) {
             try {
                 System.out.println("Self-check     " + selfCheck(blas));
@@ -102,5 +104,17 @@ final class Doctor {
     private static MemorySegment fill(MemorySegment s, int seed) {
         for (int i = 0; i < 9; i++) s.setAtIndex(JAVA_FLOAT, i, (i * seed) % 5 - 2);
         return s;
+    }
+
+    /** oneDNN (optional): its version and the ISA it dispatches to, and so whether bfloat16 autocast runs natively here. */
+    static String oneDnn() {
+        try {
+            Dnnl d = Dnnl.get();
+            return d.version() + ", ISA " + d.isa() + (d.nativeBf16()
+                    ? ": native bfloat16 GEMMs (train --autocast bf16, Autocast.bf16())"
+                    : ": no native bfloat16 on this CPU, so Autocast.bf16() refuses (oneDNN would emulate it, slowly)") + ", " + d.libraryPath();
+        } catch (BlasUnavailableException e) {
+            return "unavailable (only bfloat16 autocast needs it): " + e.getMessage();
+        }
     }
 }

@@ -39,13 +39,18 @@ final class MicroBatchPlanner implements AutoCloseable {
 
     /** Measures the fixed part and the bytes per sample; {@code rows} (at least {@code batch} of them) are the training rows. */
     MicroBatchPlanner(int[] layers, double lr, double momentum, Tensor features, Tensor labels, long[] rows, int batch) {
+        this(layers, lr, momentum, features, labels, rows, batch, false);
+    }
+
+    /** The same, for steps in bfloat16 autocast when {@code autocast} (their bfloat16 copies count too). */
+    MicroBatchPlanner(int[] layers, double lr, double momentum, Tensor features, Tensor labels, long[] rows, int batch, boolean autocast) {
         this.features = features;
         this.labels = labels;
         this.rows = rows;
         this.batch = batch;
         this.scope = MemoryScope.open("micro-batch probe", pool);
         try {
-            probe = new Trainer(layers, lr, momentum, 0);
+            probe = new Trainer(layers, lr, momentum, 0).autocast(autocast);
             int first = Math.min(FIRST, batch);
             probe.step(features, labels, rows, 0, first, first);   // gradients and optimizer state exist from here on
             heldBytes = pool.stats().bytesInUse();

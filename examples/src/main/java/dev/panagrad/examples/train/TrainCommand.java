@@ -137,6 +137,13 @@ public final class TrainCommand {
 
     private int train(Dataset all, long[] trainRows, String description, Dataset held, BufferPool pool) throws IOException {
         Trainer t = new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
+        if (opt.autocast()) {
+            try {
+                t.autocast(true);
+            } catch (IllegalStateException | dev.panagrad.blas.BlasUnavailableException e) {
+                throw new IllegalArgumentException("--autocast bf16: " + e.getMessage());
+            }
+        }
         int stepsPerEpoch = trainRows.length / opt.batch();
         long maxSteps = opt.steps() > 0 ? opt.steps() : (long) opt.epochs() * stepsPerEpoch;
         int epochs = (int) ((maxSteps + stepsPerEpoch - 1) / stepsPerEpoch);
@@ -158,7 +165,7 @@ public final class TrainCommand {
         int micro = opt.microBatch();
         String memory = null;
         if (opt.memoryBudget() > 0) {
-            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch())) {
+            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch(), opt.autocast())) {
                 micro = fitBudget(planner);
                 long peak = planner.peak(micro);
                 memory = (opt.microBatchGiven() ? "micro-batch " + micro + " fits" : micro == opt.batch() ? "the whole batch fits"
@@ -168,7 +175,8 @@ public final class TrainCommand {
             }
         }
         out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
-                + opt.describe(micro) + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
+                + opt.describe(micro) + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads"
+                + (opt.autocast() ? ", " + dev.panagrad.blas.Dnnl.get() : ""));
         out.println("data    " + description);
         if (memory != null) out.println("memory  " + memory);
 

@@ -122,6 +122,14 @@ public final class TrainOptions {
                     + " checkpoint there every K steps (default 100) and at the end; a rerun resumes from the newest")
     private int checkpointEvery;
 
+    @Option(names = "--autocast", paramLabel = "bf16", converter = AutocastChoice.class, order = 20,
+            description = "bf16: mixed precision, the GEMMs in bfloat16 on oneDNN with float32 master weights (default off)")
+    private AutocastMode autocast = AutocastMode.OFF;
+
+    /** --autocast's values. */
+    enum AutocastMode { OFF, BF16 }
+
+
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 40, description = "this text")
     private boolean help;
 
@@ -238,6 +246,9 @@ public final class TrainOptions {
     /** --checkpoint-every, 100 if not given. */
     public int checkpointEvery() { return checkpointEvery > 0 ? checkpointEvery : 100; }
 
+    /** Whether --autocast bf16 was given. */
+    public boolean autocast() { return autocast == AutocastMode.BF16; }
+
     public int[] layerSizes(int inputs) {
         List<Integer> s = new ArrayList<>();
         s.add(inputs);
@@ -249,7 +260,7 @@ public final class TrainOptions {
     /** "batch 4096 (4 x 1024), lr 0.05, momentum 0.9, seed 0, hidden [1024, 1024]" when training in micro-batches of {@code micro}. */
     public String describe(int micro) {
         return "batch " + batch + (micro != batch ? " (" + MicroBatchPlanner.split(batch, micro) + ")" : "") + ", lr " + lr + ", momentum "
-                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden.sizes());
+                + momentum + ", seed " + seed + ", hidden " + Arrays.toString(hidden.sizes()) + (autocast() ? ", autocast bf16" : "");
     }
 
     @Override
@@ -259,6 +270,17 @@ public final class TrainOptions {
 
     // ------------------------------------------------------------------ typed values
     // Each converter's message follows the option's name: "--batch must be a positive integer, got '0'".
+
+    static final class AutocastChoice implements ITypeConverter<AutocastMode> {
+        @Override
+        public AutocastMode convert(String v) {
+            return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "bf16", "bfloat16" -> AutocastMode.BF16;
+                case "off" -> AutocastMode.OFF;
+                default -> throw new TypeConversionException("must be bf16 (or off), got '" + v + "'");
+            };
+        }
+    }
 
     static final class WholeNumber implements ITypeConverter<Long> {
         @Override

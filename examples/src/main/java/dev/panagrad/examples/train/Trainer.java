@@ -1,5 +1,6 @@
 package dev.panagrad.examples.train;
 
+import dev.panagrad.Autocast;
 import dev.panagrad.Generator;
 import dev.panagrad.Grad;
 import dev.panagrad.Tensor;
@@ -27,6 +28,7 @@ public final class Trainer {
     private final SGD optimizer;
     private final CrossEntropyLoss criterion = new CrossEntropyLoss();
     private Runnable beforeUpdate = () -> { };
+    private boolean autocast;
 
     /** Loss (mean over the batch) and number of correct predictions of one optimizer step. */
     public record StepResult(double loss, long correct) {}
@@ -51,6 +53,23 @@ public final class Trainer {
      * optimizer reads them: data-parallel training sums the workers' gradients there.
      */
     public void beforeUpdate(Runnable hook) { this.beforeUpdate = hook; }
+
+    /**
+     * Runs the forward passes (and so the GEMMs of their backward) in bfloat16 autocast
+     * ({@link Autocast#bf16()}) when true; parameters, gradients and momentum stay float32.
+     *
+     * @throws IllegalStateException or {@code BlasUnavailableException} (at once) if autocast cannot run here
+     */
+    public Trainer autocast(boolean on) {
+        if (on) Autocast.bf16().close();   // fails now, with its reason, rather than at the first step
+        this.autocast = on;
+        return this;
+    }
+
+    public boolean autocast() { return autocast; }
+
+    /** Opens the autocast scope when asked for, else nothing (null is a valid try-with-resources resource). */
+    private Autocast amp() { return autocast ? Autocast.bf16() : null; }
 
     public SGD optimizer() { return optimizer; }
 
@@ -80,9 +99,12 @@ public final class Trainer {
                 Tensor idx = Tensor.fromArrayRange(rows, s, s + size);
                 Tensor x = features.indexSelect(0, idx);
                 Tensor y = labels.indexSelect(0, idx);
-                Tensor logits = model.forward(x);
-                x.dropWhenUnused();   // the gathered rows: only the first layer's backward still reads them
-                Tensor l = criterion.forward(logits, y);
+                Tensor logits, l;
+                try (var amp = amp()) {
+                    logits = model.forward(x);
+                    x.dropWhenUnused();   // the gathered rows: only the first layer's backward still reads them
+                    l = criterion.forward(logits, y);
+                }
                 if (scale != 1) l = l.mul(scale);
                 correct += (long) logits.argmax(1).eq(y).sum().item();
                 loss += l.item();
@@ -107,8 +129,11 @@ public final class Trainer {
                 try (var scope = MemoryScope.open("evaluate")) {
                     Tensor x = features.slice(0, s, e);
                     Tensor y = labels.slice(0, s, e);
-                    Tensor logits = model.forward(x);
-                    loss += criterion.forward(logits, y).item() * (e - s);
+                    Tensor logits;
+                    try (var amp = amp()) {
+                        logits = model.forward(x);
+                        loss += criterion.forward(logits, y).item() * (e - s);
+                    }
                     correct += (long) logits.argmax(1).eq(y).sum().item();
                 }
             }
