@@ -31,6 +31,29 @@ public interface Blas {
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                MemorySegment b, int ldb, float beta, MemorySegment c, int ldc);
 
+    /**
+     * {@code batch} products C_i = alpha·op(A_i)·op(B_i) + beta·C_i, float32, where matrix i of each operand
+     * starts {@code i·stride} elements after the segment's start (a stride of 0 reuses one matrix; C's
+     * must keep the products apart). OpenBLAS 0.3.31 does this in one call
+     * ({@code cblas_sgemm_batch_strided}); this default is the loop of {@link #sgemm} calls.
+     */
+    default void sgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda, long strideA,
+                                   MemorySegment b, int ldb, long strideB, float beta, MemorySegment c, int ldc, long strideC, int batch) {
+        BlasChecks.batch("sgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 4);
+        for (int i = 0; i < batch; i++) {
+            sgemm(transA, transB, m, n, k, alpha, a.asSlice(i * strideA * 4), lda, b.asSlice(i * strideB * 4), ldb, beta, c.asSlice(i * strideC * 4), ldc);
+        }
+    }
+
+    /** {@link #sgemmBatchStrided} in float64 (a loop of {@link #dgemm} calls unless overridden). */
+    default void dgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda, long strideA,
+                                   MemorySegment b, int ldb, long strideB, double beta, MemorySegment c, int ldc, long strideC, int batch) {
+        BlasChecks.batch("dgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 8);
+        for (int i = 0; i < batch; i++) {
+            dgemm(transA, transB, m, n, k, alpha, a.asSlice(i * strideA * 8), lda, b.asSlice(i * strideB * 8), ldb, beta, c.asSlice(i * strideC * 8), ldc);
+        }
+    }
+
     /** C = alpha·op(A)·op(B) + beta·C, float64. */
     void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
                MemorySegment b, int ldb, double beta, MemorySegment c, int ldc);
