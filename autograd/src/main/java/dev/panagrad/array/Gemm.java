@@ -67,9 +67,9 @@ public final class Gemm {
 
     /**
      * C_i = A_i·B_i for 3-D arrays [batch, m, k] and [batch, k, n] of one floating dtype: a new contiguous
-     * [batch, m, n] array, computed as one strided-batched GEMM ({@code cblas_sgemm_batch_strided} in
-     * OpenBLAS 0.3.31) when each operand's matrices are laid out alike at a constant distance (a stride of 0
-     * for a broadcast operand): transposed matrices and slices of a larger buffer go as they are, zero-copy;
+     * [batch, m, n] array, computed as one strided-batched GEMM of the bridge ({@code Blas.sgemmBatchStrided}:
+     * a loop of zero-copy GEMMs, since the bundled OpenBLAS's own batch call crashes) when each operand's
+     * matrices are laid out alike at a constant distance (a stride of 0 for a broadcast operand): transposed matrices and slices of a larger buffer go as they are, zero-copy;
      * anything else is copied contiguous first. Small products run on the plain-Java BLAS, as in {@link #mmInto}.
      */
     public static <T extends Strided> T bmm(Strided a, Strided b, Strided.Factory<T> f) {

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.panagrad.kernel.Kernels;
 import dev.panagrad.kernel.Parallel;
+import dev.panagrad.kernel.TransformerKernels;
 import dev.panagrad.memory.DType;
 import java.lang.foreign.MemorySegment;
 
@@ -31,10 +32,7 @@ public final class RowKernels {
         MemorySegment in = c.segment(), o = out.segment();
         long base = c.offset, n = c.numel();
         if (x.dtype == DType.F32) {
-            for (long i = 0; i < n; i++) {
-                double v = in.getAtIndex(JAVA_FLOAT, base + i);
-                o.setAtIndex(JAVA_FLOAT, i, (float) (0.5 * v * (1 + erfFloat(v * SQRT_HALF))));
-            }
+            TransformerKernels.gelu(in, base, o, 0, n);
         } else {
             for (long i = 0; i < n; i++) {
                 double v = in.getAtIndex(JAVA_DOUBLE, base + i);
@@ -47,30 +45,22 @@ public final class RowKernels {
     /** g·(Φ(x) + x·φ(x)): GELU's backward, into a new contiguous array shaped like x. */
     public static <T extends Strided> T geluBackward(T g, Strided x, Strided.Factory<T> f) {
         T gc = Layout.broadcastData(g, x.shape, f);
-        Strided xc = Layout.contiguousCopy(x, f);
+        Strided xc = contiguous(x, f);
         T out = f.empty(x.dtype, x.shape);
         MemorySegment gs = gc.segment(), xs = xc.segment(), o = out.segment();
-        long n = xc.numel(), go = gc.offset;
+        long n = xc.numel(), go = gc.offset, xo = xc.offset;
         boolean f32 = x.dtype == DType.F32;
+        if (f32) {
+            TransformerKernels.geluBackward(gs, go, xs, xo, o, 0, n);
+            return out;
+        }
         for (long i = 0; i < n; i++) {
-            double v = f32 ? xs.getAtIndex(JAVA_FLOAT, i) : xs.getAtIndex(JAVA_DOUBLE, i);
-            double erf = f32 ? erfFloat(v * SQRT_HALF) : erf(v * SQRT_HALF);
+            double v = xs.getAtIndex(JAVA_DOUBLE, xo + i);
+            double erf = erf(v * SQRT_HALF);
             double d = 0.5 * (1 + erf) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
-            if (f32) o.setAtIndex(JAVA_FLOAT, i, (float) (gs.getAtIndex(JAVA_FLOAT, go + i) * d));
-            else o.setAtIndex(JAVA_DOUBLE, i, gs.getAtIndex(JAVA_DOUBLE, go + i) * d);
+            o.setAtIndex(JAVA_DOUBLE, i, gs.getAtIndex(JAVA_DOUBLE, go + i) * d);
         }
         return out;
-    }
-
-    /**
-     * erf to float32 precision (absolute error below 1.5e-7, Abramowitz and Stegun 7.1.26): the float32
-     * path, where it is below float32's rounding of the result, at the cost of one exp.
-     */
-    static double erfFloat(double x) {
-        double a = Math.abs(x);
-        double t = 1 / (1 + 0.3275911 * a);
-        double y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-a * a);
-        return x < 0 ? -y : y;
     }
 
     /** 2/√π · Σ (−1)ⁿ x^(2n+1) / (n!(2n+1)), the Maclaurin coefficients of erf, enough for |x| ≤ 2.5 to double precision. */
@@ -117,24 +107,25 @@ public final class RowKernels {
         MemorySegment xs = xc.segment(), os = out.segment(), ms = mean.segment(), rs = rstd.segment();
         MemorySegment ws = wc == null ? null : wc.segment(), bs = bc == null ? null : bc.segment();
         DType t = x.dtype;
+        boolean f32 = t == DType.F32;
         Parallel.forRange(rows, 64, 1, (r0, r1) -> {
             for (long r = r0; r < r1; r++) {
                 long o = r * n;
                 double sum = 0;
-                for (int j = 0; j < n; j++) sum += Kernels.get(xs, t, xo + o + j);
+                for (int j = 0; j < n; j++) sum += rd(xs, f32, xo + o + j);
                 double mu = sum / n, sq = 0;
                 for (int j = 0; j < n; j++) {
-                    double d = Kernels.get(xs, t, xo + o + j) - mu;
+                    double d = rd(xs, f32, xo + o + j) - mu;
                     sq += d * d;
                 }
                 double rsd = 1 / Math.sqrt(sq / n + eps);
-                Kernels.set(ms, t, r, mu);
-                Kernels.set(rs, t, r, rsd);
+                wr(ms, f32, r, mu);
+                wr(rs, f32, r, rsd);
                 for (int j = 0; j < n; j++) {
-                    double y = (Kernels.get(xs, t, xo + o + j) - mu) * rsd;
-                    if (ws != null) y *= Kernels.get(ws, t, wo + j);
-                    if (bs != null) y += Kernels.get(bs, t, bo + j);
-                    Kernels.set(os, t, o + j, y);
+                    double y = (rd(xs, f32, xo + o + j) - mu) * rsd;
+                    if (ws != null) y *= rd(ws, f32, wo + j);
+                    if (bs != null) y += rd(bs, f32, bo + j);
+                    wr(os, f32, o + j, y);
                 }
             }
         });
@@ -152,6 +143,7 @@ public final class RowKernels {
         Strided xc = contiguous(x, f), wc = w == null ? null : contiguous(w, f);
         long rows = n == 0 ? 0 : xc.numel() / n, xo = xc.offset, wo = wc == null ? 0 : wc.offset;
         DType t = x.dtype;
+        boolean f32 = t == DType.F32;
         T dx = f.empty(t, x.shape);
         T dw = affine ? f.full(t, 0, new int[] {n}) : null, db = affine ? f.full(t, 0, new int[] {n}) : null;
         MemorySegment gs = gc.segment(), xs = xc.segment(), ms = mean.segment(), rs = rstd.segment(), ds = dx.segment();
@@ -160,29 +152,29 @@ public final class RowKernels {
         double[] accW = affine ? new double[n] : null, accB = affine ? new double[n] : null;
         for (long r = 0; r < rows; r++) {
             long o = r * n;
-            double mu = Kernels.get(ms, t, mo + r), rsd = Kernels.get(rs, t, ro + r);
+            double mu = rd(ms, f32, mo + r), rsd = rd(rs, f32, ro + r);
             double sumG = 0, sumGX = 0;
             for (int j = 0; j < n; j++) {
-                double gj = Kernels.get(gs, t, go + o + j), xh = (Kernels.get(xs, t, xo + o + j) - mu) * rsd;
+                double gj = rd(gs, f32, go + o + j), xh = (rd(xs, f32, xo + o + j) - mu) * rsd;
                 if (affine) {
                     accW[j] += gj * xh;
                     accB[j] += gj;
                 }
-                double gh = ws == null ? gj : gj * Kernels.get(ws, t, wo + j);
+                double gh = ws == null ? gj : gj * rd(ws, f32, wo + j);
                 sumG += gh;
                 sumGX += gh * xh;
             }
             double meanG = sumG / n, meanGX = sumGX / n;
             for (int j = 0; j < n; j++) {
-                double gj = Kernels.get(gs, t, go + o + j), xh = (Kernels.get(xs, t, xo + o + j) - mu) * rsd;
-                double gh = ws == null ? gj : gj * Kernels.get(ws, t, wo + j);
-                Kernels.set(ds, t, o + j, rsd * (gh - meanG - xh * meanGX));
+                double gj = rd(gs, f32, go + o + j), xh = (rd(xs, f32, xo + o + j) - mu) * rsd;
+                double gh = ws == null ? gj : gj * rd(ws, f32, wo + j);
+                wr(ds, f32, o + j, rsd * (gh - meanG - xh * meanGX));
             }
         }
         if (affine) {
             for (int j = 0; j < n; j++) {
-                Kernels.set(dw.segment(), t, j, accW[j]);
-                Kernels.set(db.segment(), t, j, accB[j]);
+                wr(dw.segment(), f32, j, accW[j]);
+                wr(db.segment(), f32, j, accB[j]);
             }
         }
         return new Object[] {dx, dw, db};
@@ -200,6 +192,7 @@ public final class RowKernels {
         int rank = x.shape.length, cols = x.shape[rank - 1], lrows = x.shape[rank - 2];
         long rows = cols == 0 ? 0 : xc.numel() / cols;
         DType t = x.dtype;
+        boolean f32 = t == DType.F32;
         T out = f.empty(t, x.shape);
         MemorySegment xs = xc.segment(), os = out.segment(), mk = mask == null ? null : mask.segment();
         long mo = mask == null ? 0 : mask.offset;
@@ -209,17 +202,17 @@ public final class RowKernels {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < limit; j++) {
                 if (mk != null && mk.get(JAVA_BYTE, mo + o + j) == 0) continue;
-                max = Math.max(max, scale * Kernels.get(xs, t, o + j));
+                max = Math.max(max, scale * rd(xs, f32, o + j));
             }
             double sum = 0;
             for (int j = 0; j < cols; j++) {
                 boolean masked = j >= limit || (mk != null && mk.get(JAVA_BYTE, mo + o + j) == 0);
-                double e = masked ? 0 : Math.exp(scale * Kernels.get(xs, t, o + j) - max);
-                Kernels.set(os, t, o + j, e);
+                double e = masked ? 0 : Math.exp(scale * rd(xs, f32, o + j) - max);
+                wr(os, f32, o + j, e);
                 sum += e;
             }
             double inv = 1 / sum;   // 0 columns unmasked: 1/0 and 0·inf give NaN, as PyTorch
-            for (int j = 0; j < cols; j++) Kernels.set(os, t, o + j, sum == 0 ? Double.NaN : Kernels.get(os, t, o + j) * inv);
+            for (int j = 0; j < cols; j++) wr(os, f32, o + j, sum == 0 ? Double.NaN : rd(os, f32, o + j) * inv);
         }
         return out;
     }
@@ -231,16 +224,24 @@ public final class RowKernels {
         int cols = y.shape[y.shape.length - 1];
         long rows = cols == 0 ? 0 : yc.numel() / cols;
         DType t = y.dtype;
+        boolean f32 = t == DType.F32;
         T out = f.empty(t, y.shape);
         MemorySegment gs = gc.segment(), ys = yc.segment(), os = out.segment();
         long go = gc.offset;
         for (long r = 0; r < rows; r++) {
             long o = r * cols;
             double dot = 0;
-            for (int j = 0; j < cols; j++) dot += Kernels.get(gs, t, go + o + j) * Kernels.get(ys, t, o + j);
-            for (int j = 0; j < cols; j++) Kernels.set(os, t, o + j, scale * Kernels.get(ys, t, o + j) * (Kernels.get(gs, t, go + o + j) - dot));
+            for (int j = 0; j < cols; j++) dot += rd(gs, f32, go + o + j) * rd(ys, f32, o + j);
+            for (int j = 0; j < cols; j++) wr(os, f32, o + j, scale * rd(ys, f32, o + j) * (rd(gs, f32, go + o + j) - dot));
         }
         return out;
+    }
+
+    private static double rd(MemorySegment s, boolean f32, long i) { return f32 ? s.getAtIndex(JAVA_FLOAT, i) : s.getAtIndex(JAVA_DOUBLE, i); }
+
+    private static void wr(MemorySegment s, boolean f32, long i, double v) {
+        if (f32) s.setAtIndex(JAVA_FLOAT, i, (float) v);
+        else s.setAtIndex(JAVA_DOUBLE, i, v);
     }
 
     /** {@code a} itself when contiguous, else a contiguous copy. */
@@ -275,6 +276,7 @@ public final class RowKernels {
     public static void putRows(Strided target, Strided ids, Strided src, long rowLength, long skip, boolean accumulate) {
         MemorySegment ts = target.segment(), is = ids.segment(), ss = src.segment();
         DType t = target.dtype;
+        boolean f32 = t == DType.F32;
         long n = ids.numel();
         for (long i = 0; i < n; i++) {
             long row = is.getAtIndex(JAVA_LONG, ids.offset + i);
@@ -287,8 +289,8 @@ public final class RowKernels {
                 }
             } else {
                 for (long j = 0; j < rowLength; j++) {
-                    double v = Kernels.get(ss, t, from + j);
-                    Kernels.set(ts, t, to + j, accumulate ? Kernels.get(ts, t, to + j) + v : v);
+                    double v = rd(ss, f32, from + j);
+                    wr(ts, f32, to + j, accumulate ? rd(ts, f32, to + j) + v : v);
                 }
             }
         }

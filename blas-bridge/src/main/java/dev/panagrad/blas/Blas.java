@@ -34,8 +34,12 @@ public interface Blas {
     /**
      * {@code batch} products C_i = alpha·op(A_i)·op(B_i) + beta·C_i, float32, where matrix i of each operand
      * starts {@code i·stride} elements after the segment's start (a stride of 0 reuses one matrix; C's
-     * must keep the products apart). OpenBLAS 0.3.31 does this in one call
-     * ({@code cblas_sgemm_batch_strided}); this default is the loop of {@link #sgemm} calls.
+     * must keep the products apart): a loop of {@link #sgemm} calls, each on zero-copy slices.
+     *
+     * <p>Not OpenBLAS's own {@code cblas_sgemm_batch_strided}: the bundled 0.3.31 (JavaCPP's DYNAMIC_ARCH
+     * build) exports it, but it jumps through a null kernel-table entry on this machine's core and
+     * crashes the process (also from C, with one thread and 4×3×2 matrices: {@code sgemm_batch_thread}
+     * calls address 0x150), so the bridge does not bind it.
      */
     default void sgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda, long strideA,
                                    MemorySegment b, int ldb, long strideB, float beta, MemorySegment c, int ldc, long strideC, int batch) {

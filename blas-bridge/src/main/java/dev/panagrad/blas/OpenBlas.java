@@ -69,8 +69,6 @@ public final class OpenBlas implements Blas {
         static final MethodHandle MH$openblas_get_corename, MH$openblas_get_config, MH$openblas_get_parallel;
         /** Present from OpenBLAS 0.3.27 on; null if this library lacks it. */
         static final MethodHandle MH$openblas_set_num_threads_local;
-        /** {@code cblas_sgemm_batch_strided} / {@code cblas_dgemm_batch_strided} (OpenBLAS 0.3.30 on); null if absent. */
-        static final MethodHandle MH$cblas_sgemm_batch_strided, MH$cblas_dgemm_batch_strided;
         /** Decides each GEMM's thread count; null if the library did not load. */
         static final CallerThreads THREADS;
 
@@ -93,7 +91,7 @@ public final class OpenBlas implements Blas {
         static {
             Throwable failure = null;
             String path = null;
-            MethodHandle[] h = new MethodHandle[20];
+            MethodHandle[] h = new MethodHandle[18];
             try {
                 path = locateLibrary();
                 SymbolLookup lib = SymbolLookup.libraryLookup(Path.of(path), Arena.global());
@@ -128,12 +126,6 @@ public final class OpenBlas implements Blas {
                 h[16] = bind(linker, lib, "openblas_get_parallel", FunctionDescriptor.of(JAVA_INT), none);
                 h[17] = lib.find("openblas_set_num_threads_local")
                         .map(a -> linker.downcallHandle(a, FunctionDescriptor.of(JAVA_INT, JAVA_INT))).orElse(null);
-                FunctionDescriptor batchS = FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                        JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
-                FunctionDescriptor batchD = FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
-                        JAVA_DOUBLE, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_DOUBLE, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT);
-                h[18] = lib.find("cblas_sgemm_batch_strided").map(a -> linker.downcallHandle(a, batchS)).orElse(null);
-                h[19] = lib.find("cblas_dgemm_batch_strided").map(a -> linker.downcallHandle(a, batchD)).orElse(null);
             } catch (Throwable t) {
                 failure = t;
             }
@@ -145,7 +137,6 @@ public final class OpenBlas implements Blas {
             MH$openblas_set_num_threads = h[12]; MH$openblas_get_num_threads = h[13];
             MH$openblas_get_corename = h[14]; MH$openblas_get_config = h[15]; MH$openblas_get_parallel = h[16];
             MH$openblas_set_num_threads_local = h[17];
-            MH$cblas_sgemm_batch_strided = h[18]; MH$cblas_dgemm_batch_strided = h[19];
             THREADS = failure == null ? new CallerThreads(Native::setProcessThreads, System::nanoTime, processThreads(),
                     !Boolean.FALSE.equals(ThreadsChoice.parse(System.getProperty(ThreadsChoice.PROPERTY)))) : null;   // a bad value fails in get()
         }
@@ -230,53 +221,6 @@ public final class OpenBlas implements Blas {
         threads.enter();
         try {
             Native.MH$cblas_sgemm.invokeExact(ROW_MAJOR, trans(transA), trans(transB), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        } finally {
-            threads.exit();
-        }
-    }
-
-    /** Whether this library has the strided-batched GEMMs (one native call for a whole batch). */
-    public boolean hasStridedBatchGemm() {
-        return Native.MH$cblas_sgemm_batch_strided != null && Native.MH$cblas_dgemm_batch_strided != null;
-    }
-
-    @Override
-    public void sgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda, long strideA,
-                                  MemorySegment b, int ldb, long strideB, float beta, MemorySegment c, int ldc, long strideC, int batch) {
-        if (Native.MH$cblas_sgemm_batch_strided == null || (strideA | strideB | strideC) > Integer.MAX_VALUE) {
-            Blas.super.sgemmBatchStrided(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
-            return;
-        }
-        BlasChecks.batch("sgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 4);
-        if (m == 0 || n == 0 || batch == 0) return;
-        CallerThreads threads = Native.THREADS;
-        threads.enter();
-        try {
-            Native.MH$cblas_sgemm_batch_strided.invokeExact(ROW_MAJOR, trans(transA), trans(transB), m, n, k, alpha, a, lda, (int) strideA,
-                    b, ldb, (int) strideB, beta, c, ldc, (int) strideC, batch);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        } finally {
-            threads.exit();
-        }
-    }
-
-    @Override
-    public void dgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda, long strideA,
-                                  MemorySegment b, int ldb, long strideB, double beta, MemorySegment c, int ldc, long strideC, int batch) {
-        if (Native.MH$cblas_dgemm_batch_strided == null || (strideA | strideB | strideC) > Integer.MAX_VALUE) {
-            Blas.super.dgemmBatchStrided(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch);
-            return;
-        }
-        BlasChecks.batch("dgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 8);
-        if (m == 0 || n == 0 || batch == 0) return;
-        CallerThreads threads = Native.THREADS;
-        threads.enter();
-        try {
-            Native.MH$cblas_dgemm_batch_strided.invokeExact(ROW_MAJOR, trans(transA), trans(transB), m, n, k, alpha, a, lda, (int) strideA,
-                    b, ldb, (int) strideB, beta, c, ldc, (int) strideC, batch);
         } catch (Throwable t) {
             throw rethrow(t);
         } finally {

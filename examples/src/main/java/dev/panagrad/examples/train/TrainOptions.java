@@ -142,7 +142,7 @@ public final class TrainOptions {
     }
 
     /** Picocli's error, said the way the rest of the command says errors: the option first. */
-    private static String message(ParameterException e) {
+    static String message(ParameterException e) {
         if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String arg = u.getUnmatched().getFirst();
             if (!u.isUnknownOption()) return "unexpected argument '" + arg + "' (options start with --; see --help)";
