@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.GptTrainer;
 import dev.panagrad.examples.train.Trainer;
 import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.MemoryBudgetExceededException;
@@ -61,6 +62,30 @@ class TrainingMemoryTest {
             heap = s.medianHeapBytesFrom(11);
         }
         assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; last round " + java.util.Arrays.toString(s.heapBytes()));
+    }
+
+    @Test
+    void aWarmGptStepMakesNoNativeAllocationAndHoldsTheSameBytes() {
+        // the character-level GPT's step (GptTrainer: embeddings, causal attention, LayerNorm, GELU, AdamW, clipping), small
+        BufferPool pool = new BufferPool("gpt");
+        try (var scope = MemoryScope.open("gpt", pool)) {
+            GptTrainer t = new GptTrainer(40, 32, 2, 4, 16, 1e-3, 0.1, 2, 100, 1.0, 0);
+            long[] text = new long[8 * 17];
+            for (int i = 0; i < text.length; i++) text[i] = (i * 7) % 40;
+            int[] starts = {0, 17, 34, 51, 68, 85, 102, 119};
+            long[] allocations = new long[8], held = new long[8];
+            for (int s = 0; s < 8; s++) {
+                long before = pool.stats().nativeAllocations();
+                t.step(text, starts);
+                allocations[s] = pool.stats().nativeAllocations() - before;
+                held[s] = pool.stats().bytesInUse();
+            }
+            for (int s = 2; s < 8; s++) {
+                assertEquals(0, allocations[s], "native allocations per step: " + java.util.Arrays.toString(allocations));
+                assertEquals(held[1], held[s], "bytes held after each step: " + java.util.Arrays.toString(held));
+            }
+        }
+        assertEquals(0, pool.stats().bytesInUse(), "after the model's scope: " + pool.stats());
     }
 
     @Test
