@@ -81,8 +81,9 @@ public final class Gemm {
             return c;
         }
         long[] la = matrixLayout(a), lb = matrixLayout(b);
-        if (la == null) { a = Layout.contiguousCopy(a, f); la = matrixLayout(a); }
-        if (lb == null) { b = Layout.contiguousCopy(b, f); lb = matrixLayout(b); }
+        Strided copyA = la == null ? Layout.contiguousCopy(a, f) : null, copyB = lb == null ? Layout.contiguousCopy(b, f) : null;
+        if (copyA != null) { a = copyA; la = matrixLayout(a); }
+        if (copyB != null) { b = copyB; lb = matrixLayout(b); }
         int es = a.dtype.byteSize();
         MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment();
         Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : Blas.selected();
@@ -92,6 +93,7 @@ public final class Gemm {
         } else {
             blas.dgemmBatchStrided(ta, tb, m, n, k, 1.0, sa, (int) la[1], la[2], sb, (int) lb[1], lb[2], 0.0, sc, n, (long) m * n, batch);
         }
+        for (Strided copy : new Strided[] {copyA, copyB}) if (copy != null) copy.storage().release("Gemm.bmm: a contiguous copy of an operand, after the product");
         return c;
     }
 

@@ -188,7 +188,8 @@ public final class RowKernels {
      * shape, or null) masks where false. A row with every column masked is NaN, as PyTorch's softmax of −inf.
      */
     public static <T extends Strided> T attentionSoftmax(Strided x, double scale, boolean causal, Strided mask, Strided.Factory<T> f) {
-        Strided xc = Layout.contiguousCopy(x, f);
+        Strided xc = contiguous(x, f);
+        long xo = xc.offset;
         int rank = x.shape.length, cols = x.shape[rank - 1], lrows = x.shape[rank - 2];
         long rows = cols == 0 ? 0 : xc.numel() / cols;
         DType t = x.dtype;
@@ -202,25 +203,27 @@ public final class RowKernels {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < limit; j++) {
                 if (mk != null && mk.get(JAVA_BYTE, mo + o + j) == 0) continue;
-                max = Math.max(max, scale * rd(xs, f32, o + j));
+                max = Math.max(max, scale * rd(xs, f32, xo + o + j));
             }
             double sum = 0;
             for (int j = 0; j < cols; j++) {
                 boolean masked = j >= limit || (mk != null && mk.get(JAVA_BYTE, mo + o + j) == 0);
-                double e = masked ? 0 : Math.exp(scale * rd(xs, f32, o + j) - max);
+                double e = masked ? 0 : Math.exp(scale * rd(xs, f32, xo + o + j) - max);
                 wr(os, f32, o + j, e);
                 sum += e;
             }
             double inv = 1 / sum;   // 0 columns unmasked: 1/0 and 0·inf give NaN, as PyTorch
             for (int j = 0; j < cols; j++) wr(os, f32, o + j, sum == 0 ? Double.NaN : rd(os, f32, o + j) * inv);
         }
+        releaseCopy(xc, x);
         return out;
     }
 
     /** The backward of {@link #attentionSoftmax} from its output y: scale·y·(g − Σ g·y) per row. */
     public static <T extends Strided> T attentionSoftmaxBackward(T g, Strided y, double scale, Strided.Factory<T> f) {
         T gc = Layout.broadcastData(g, y.shape, f);
-        Strided yc = Layout.contiguousCopy(y, f);
+        Strided yc = contiguous(y, f);
+        long yo = yc.offset;
         int cols = y.shape[y.shape.length - 1];
         long rows = cols == 0 ? 0 : yc.numel() / cols;
         DType t = y.dtype;
@@ -231,9 +234,10 @@ public final class RowKernels {
         for (long r = 0; r < rows; r++) {
             long o = r * cols;
             double dot = 0;
-            for (int j = 0; j < cols; j++) dot += rd(gs, f32, go + o + j) * rd(ys, f32, o + j);
-            for (int j = 0; j < cols; j++) wr(os, f32, o + j, scale * rd(ys, f32, o + j) * (rd(gs, f32, go + o + j) - dot));
+            for (int j = 0; j < cols; j++) dot += rd(gs, f32, go + o + j) * rd(ys, f32, yo + o + j);
+            for (int j = 0; j < cols; j++) wr(os, f32, o + j, scale * rd(ys, f32, yo + o + j) * (rd(gs, f32, go + o + j) - dot));
         }
+        releaseCopy(yc, y);
         return out;
     }
 
@@ -242,6 +246,11 @@ public final class RowKernels {
     private static void wr(MemorySegment s, boolean f32, long i, double v) {
         if (f32) s.setAtIndex(JAVA_FLOAT, i, (float) v);
         else s.setAtIndex(JAVA_DOUBLE, i, v);
+    }
+
+    /** Gives a contiguous copy made by {@link #contiguous} back to the pool at once (nothing else holds it). */
+    private static void releaseCopy(Strided copy, Strided original) {
+        if (copy != original) copy.storage().release("RowKernels: a contiguous copy of an input, after its pass");
     }
 
     /** {@code a} itself when contiguous, else a contiguous copy. */

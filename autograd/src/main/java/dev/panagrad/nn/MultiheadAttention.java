@@ -38,6 +38,7 @@ public final class MultiheadAttention extends Module {
         int b = x.size(0), t = x.size(1), d = width / heads;
         Tensor packed = qkv.forward(x).view(b, t, 3, heads, d).permute(2, 0, 3, 1, 4);   // [3, batch, heads, T, d]
         Tensor y = Tensor.scaledDotProductAttention(packed.select(0, 0), packed.select(0, 1), packed.select(0, 2), mask, causal && mask == null, 0);
+        packed.dropWhenUnused();   // q, k and v are saved by the products of attention (without grad: back to the pool now)
         Tensor merged = y.transpose(1, 2).reshape(b, t, width);   // a copy, unless there is one head
         Tensor out = proj.forward(merged);
         if (y.storage() != merged.storage()) y.dropWhenUnused();

@@ -82,6 +82,8 @@ public final class LinearAlgebra {
         T a3 = reshapeRaw(Ops.expandRaw(a, aShape), new int[] {count, m, k1});
         T b3 = reshapeRaw(Ops.expandRaw(b, bShape), new int[] {count, k1, n});
         T out = reshapeRaw(Gemm.bmm(a3, b3, a.factory()), outShape);   // one strided-batched GEMM
+        if (a3.storage() != a.storage()) a3.storage().release("matmul: the broadcast batch of an operand, after the product");
+        if (b3.storage() != b.storage()) b3.storage().release("matmul: the broadcast batch of an operand, after the product");
         return apply("BmmBackward0", out, in(a, b), save(a, b), (nd, g) -> grads(
                 nd.needsInputGrad(0) ? matmul(g, transpose(nd.saved(1), -1, -2)) : null,
                 nd.needsInputGrad(1) ? matmul(transpose(nd.saved(0), -1, -2), g) : null));

@@ -117,6 +117,8 @@ public final class Transformer {
         T scores = LinearAlgebra.matmul(q, Views.transpose(k, -2, -1));
         T weights = attentionSoftmax(scores, 1 / Math.sqrt(d), causal, mask);
         scores.dropWhenUnused();
-        return LinearAlgebra.matmul(weights, v);
+        T out = LinearAlgebra.matmul(weights, v);
+        weights.dropWhenUnused();   // saved by the product for backward; returned to the pool after it (at once without grad)
+        return out;
     }
 }

@@ -61,6 +61,23 @@ class TransformerBlockTest {
     }
 
     @Test
+    void aCheckpointedBlockGivesTheSameOutputAndGradientsAsPyTorch() {
+        JsonObject g = golden();
+        TransformerBlock block = new TransformerBlock(8, 2, true, DType.F64, new Generator(0));
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
+        block.loadStateDict(state);
+        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
+        Tensor y = ActivationCheckpoint.checkpoint(block, x);
+        assertEquals("CheckpointFunctionBackward", y.gradFn().name());
+        assertEquals(1, y.gradFn().nextFunctions().size(), "the only edge is to the input: nothing inside the block was recorded");
+        assertClose(g.getAsJsonObject("y"), y, "output");
+        y.mul(tensor(g.getAsJsonObject("g"))).sum().backward();
+        assertClose(g.getAsJsonObject("x_grad"), x.grad(), "input gradient");
+        block.namedParameters().forEach((name, p) -> assertClose(g.getAsJsonObject("grads").getAsJsonObject(name), p.grad(), "gradient of " + name));
+    }
+
+    @Test
     void aHeadCountThatDoesNotDivideTheWidthIsRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 3, true));
         assertEquals("embed_dim must be divisible by num_heads (embed_dim 10, num_heads 3)", e.getMessage());

@@ -89,6 +89,33 @@ class TrainingMemoryTest {
     }
 
     @Test
+    void checkpointedActivationsLowerTheGptStepsPeakAndKeepItsGradients() {
+        long[] text = new long[4 * 129];
+        for (int i = 0; i < text.length; i++) text[i] = (i * 13) % 50;
+        int[] starts = {0, 129, 258, 387};
+        long[] peak = new long[2];
+        List<float[]> grads = new java.util.ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            BufferPool pool = new BufferPool("gpt");
+            try (var scope = MemoryScope.open("gpt", pool)) {
+                GptTrainer t = new GptTrainer(50, 64, 4, 4, 128, 1e-3, 0.1, 2, 100, 0, 0);
+                t.model().setCheckpointActivations(c == 1);
+                t.step(text, starts);   // warm: parameters, gradients and AdamW's moments exist now
+                pool.resetPeak();
+                t.step(text, starts);
+                peak[c] = pool.stats().peakBytesInUse() - t.model().parameterCount() * 4 * 4;   // the step's own memory, the held state taken off
+                for (Tensor p : t.model().parameters()) grads.add(p.grad().toFloatArray());
+            }
+        }
+        assertTrue(peak[1] < 0.5 * peak[0], "step peak beyond parameters, gradients and moments: " + peak[1] + " bytes checkpointed, " + peak[0] + " not");
+        int n = grads.size() / 2;
+        for (int i = 0; i < n; i++) {
+            float[] a = grads.get(i), b = grads.get(n + i);
+            for (int j = 0; j < a.length; j++) assertEquals(a[j], b[j], 1e-5 + 1e-4 * Math.abs(a[j]), "gradient " + i + " [" + j + "]");
+        }
+    }
+
+    @Test
     void backwardReturnsActivationsAndTemporariesAsItGoes() {
         BufferPool pool = new BufferPool("training");
         MemoryProfile.Backward b = MemoryProfile.backward(MLP, data, 1024, pool);

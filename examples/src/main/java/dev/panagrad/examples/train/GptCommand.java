@@ -80,12 +80,13 @@ public final class GptCommand {
         int total = opt.totalSteps();
         GptTrainer t = new GptTrainer(text.vocabSize(), opt.width, opt.layers, opt.heads, opt.context, opt.lr, opt.weightDecay,
                 Math.min(opt.warmup, total), total, opt.clip, opt.seed);
+        t.model().setCheckpointActivations(opt.checkpointActivations);
         long[] ids = text.ids();
         int trainLength = text.trainLength();
         double baseline = text.unigramBaseline();
         out.println("model   GPT, " + t.model().architecture() + ", " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters; AdamW lr "
                 + Py.repr(opt.lr) + " (warm-up " + Math.min(opt.warmup, total) + " steps, cosine to " + Py.repr(Double.parseDouble(String.format(Locale.ROOT, "%.3g", opt.lr / 10))) + "), weight decay " + Py.repr(opt.weightDecay)
-                + ", clip " + Py.repr(opt.clip) + ", batch " + opt.batch + " x " + opt.context + ", seed " + opt.seed + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
+                + ", clip " + Py.repr(opt.clip) + ", batch " + opt.batch + " x " + opt.context + ", seed " + opt.seed + (opt.checkpointActivations ? ", activations checkpointed" : "") + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads");
         out.println("data    " + text.source() + ": " + String.format(Locale.ROOT, "%,d", text.length()) + " characters, vocabulary " + text.vocabSize()
                 + "; the first " + String.format(Locale.ROOT, "%,d", trainLength) + " train, the last " + String.format(Locale.ROOT, "%,d", text.length() - trainLength) + " are held out");
         Random batches = new Random(opt.seed);

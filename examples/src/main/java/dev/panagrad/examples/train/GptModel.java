@@ -4,6 +4,7 @@ import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
 import dev.panagrad.array.Shape;
 import dev.panagrad.memory.DType;
+import dev.panagrad.nn.ActivationCheckpoint;
 import dev.panagrad.nn.Embedding;
 import dev.panagrad.nn.LayerNorm;
 import dev.panagrad.nn.Linear;
@@ -21,6 +22,7 @@ public final class GptModel extends Module {
     private final TransformerBlock[] blocks;
     private final LayerNorm norm;
     private final Linear head;
+    private boolean checkpointActivations;
 
     public GptModel(int vocab, int width, int layers, int heads, int context, Generator generator) {
         if (width % heads != 0) {
@@ -43,6 +45,9 @@ public final class GptModel extends Module {
         }
     }
 
+    /** Recompute each block's activations in backward instead of keeping them ({@link ActivationCheckpoint}). */
+    public void setCheckpointActivations(boolean on) { this.checkpointActivations = on; }
+
     /** Logits [batch, T, vocab] for the int64 token ids [batch, T], T at most the context. */
     @Override
     public Tensor forward(Tensor idx) {
@@ -56,7 +61,7 @@ public final class GptModel extends Module {
         Tensor x = tok.add(pos);
         tok.dropWhenUnused();
         for (TransformerBlock b : blocks) {
-            Tensor next = b.forward(x);
+            Tensor next = checkpointActivations ? ActivationCheckpoint.checkpoint(b, x) : b.forward(x);
             x.dropWhenUnused();
             x = next;
         }
