@@ -108,6 +108,10 @@ public final class RowKernels {
         MemorySegment ws = wc == null ? null : wc.segment(), bs = bc == null ? null : bc.segment();
         DType t = x.dtype;
         boolean f32 = t == DType.F32;
+        if (f32) {
+            TransformerKernels.layerNorm(xs, xo, ws, wo, bs, bo, os, ms, rs, rows, n, eps);
+            return new Object[] {out, mean, rstd};
+        }
         Parallel.forRange(rows, 64, 1, (r0, r1) -> {
             for (long r = r0; r < r1; r++) {
                 long o = r * n;
@@ -149,6 +153,10 @@ public final class RowKernels {
         MemorySegment gs = gc.segment(), xs = xc.segment(), ms = mean.segment(), rs = rstd.segment(), ds = dx.segment();
         MemorySegment ws = wc == null ? null : wc.segment();
         long go = gc.offset, mo = mean.offset, ro = rstd.offset;
+        if (f32) {
+            TransformerKernels.layerNormBackward(gs, go, xs, xo, ms, mo, rs, ro, ws, wo, ds, affine ? dw.segment() : null, affine ? db.segment() : null, rows, n);
+            return new Object[] {dx, dw, db};
+        }
         double[] accW = affine ? new double[n] : null, accB = affine ? new double[n] : null;
         for (long r = 0; r < rows; r++) {
             long o = r * n;
@@ -197,6 +205,11 @@ public final class RowKernels {
         T out = f.empty(t, x.shape);
         MemorySegment xs = xc.segment(), os = out.segment(), mk = mask == null ? null : mask.segment();
         long mo = mask == null ? 0 : mask.offset;
+        if (f32 && mask == null) {   // the lanes' pass
+            TransformerKernels.attentionSoftmax(xs, xo, os, 0, rows, cols, lrows, (float) scale, causal);
+            releaseCopy(xc, x);
+            return out;
+        }
         for (long r = 0; r < rows; r++) {
             long o = r * cols;
             int limit = causal ? Math.min(cols, (int) (r % lrows) + 1) : cols;
@@ -231,6 +244,11 @@ public final class RowKernels {
         T out = f.empty(t, y.shape);
         MemorySegment gs = gc.segment(), ys = yc.segment(), os = out.segment();
         long go = gc.offset;
+        if (f32) {
+            TransformerKernels.attentionSoftmaxBackward(gs, go, ys, yo, os, 0, rows, cols, (float) scale);
+            releaseCopy(yc, y);
+            return out;
+        }
         for (long r = 0; r < rows; r++) {
             long o = r * cols;
             double dot = 0;
