@@ -90,9 +90,86 @@ def tiny_op_chain():
         raise RuntimeError(f"tiny-op chain gradient {g}, expected {1.0001 ** 1000}")
 
 
+class Block(nn.Module):
+    """Panagrad's TransformerBlock: pre-norm, packed qkv, causal softmax(q k^T / sqrt(d)) v (1.13 has no sdpa), GELU MLP."""
+
+    def __init__(self, width, heads):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.fc, self.out = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+    def forward(self, x):
+        b, t, w = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        x = x + self.proj(attention(q, k, v).transpose(1, 2).reshape(b, t, w))
+        return x + self.out(nn.functional.gelu(self.fc(self.ln2(x))))
+
+
+def attention(q, k, v):
+    t = q.shape[-2]
+    s = (q @ k.transpose(-2, -1)) / (q.shape[-1] ** 0.5)
+    s = s.masked_fill(~torch.ones(t, t, dtype=torch.bool).tril(), float("-inf"))
+    return torch.softmax(s, -1) @ v
+
+
+class GptStep:
+    """Panagrad's GptTrainer step: 4 layers, 4 heads, width 128, context 128, vocabulary 384, AdamW, clipping, one fixed batch."""
+
+    def __init__(self, batch, vocab=384, width=128, layers=4, heads=4, context=128):
+        torch.manual_seed(0)
+        self.model = nn.ModuleDict({"tok": nn.Embedding(vocab, width), "pos": nn.Embedding(context, width),
+                                    "blocks": nn.Sequential(*[Block(width, heads) for _ in range(layers)]),
+                                    "ln": nn.LayerNorm(width), "head": nn.Linear(width, vocab)})
+        decay = [p for p in self.model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in self.model.parameters() if p.dim() < 2]
+        self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.95))
+        self.x = torch.randint(0, vocab, (batch, context))
+        self.y = torch.randint(0, vocab, (batch, context))
+        self.pos = torch.arange(context)
+
+    def __call__(self):
+        m = self.model
+        self.opt.zero_grad()
+        h = m["blocks"](m["tok"](self.x) + m["pos"](self.pos))
+        logits = m["head"](m["ln"](h))
+        loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), self.y.view(-1))
+        loss.backward()
+        nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+        self.opt.step()
+        v = loss.item()
+        if not (v == v) or v <= 0 or v == float("inf"):
+            raise RuntimeError(f"gpt step: loss {v}")
+
+
+class Attention:
+    """Causal attention over q, k, v [32, 4, 128, 32], forward and backward of the sum (as Panagrad's Workloads.Attention)."""
+
+    def __init__(self):
+        torch.manual_seed(0)
+        self.q, self.k, self.v = (torch.randn(32, 4, 128, 32, requires_grad=True) for _ in range(3))
+
+    def __call__(self):
+        for t in (self.q, self.k, self.v):
+            t.grad = None
+        s = attention(self.q, self.k, self.v).sum()
+        s.backward()
+        if not torch.isfinite(s):
+            raise RuntimeError(f"attention sum {s.item()}")
+
+
 def work(name, steps):
     if name == "tiny_op_chain":
         return tiny_op_chain
+    if name.startswith("gpt_step_b"):
+        if name not in steps:
+            steps[name] = GptStep(int(name[len("gpt_step_b"):]))
+        return steps[name]
+    if name == "attention_fwd_bwd":
+        if name not in steps:
+            steps[name] = Attention()
+        return steps[name]
     if name.startswith("mlp_step_b"):
         if name not in steps:
             bf16 = name.endswith("_bf16")

@@ -249,7 +249,32 @@ OPS = {
     "zero_": lambda i, a: i[0].zero_(),                         # zeroInPlace()
     "fill_": lambda i, a: i[0].fill_(a["value"]),               # fillInPlace(v)
     "copy_": lambda i, a: i[0].copy_(i[1]),                     # copyFrom(src)
+    # transformer parts (issue 14)
+    "bmm": lambda i, a: torch.bmm(i[0], i[1]),                 # bmm(o)
+    "embedding": lambda i, a: F.embedding(i[0], i[1], padding_idx=a.get("padding_idx")),   # Tensor.embedding(idx, w, paddingIdx)
+    "index_t": lambda i, a: i[0][i[1]],                        # index(LongTensor)
+    "index_put": lambda i, a: torch.index_put(i[0], (i[1],), i[2], accumulate=a["accumulate"]),   # indexPut(idx, values, accumulate)
+    "gelu": lambda i, a: F.gelu(i[0]),                          # gelu()
+    "layer_norm": lambda i, a: F.layer_norm(i[0], a["shape"], i[1] if len(i) > 1 else None, i[2] if len(i) > 2 else None, eps=a["eps"]),   # layerNorm(shape, w, b, eps)
+    "attention_softmax": lambda i, a: _attention_softmax(i[0], a["scale"], a["causal"], i[1] if len(i) > 1 else None),   # attentionSoftmax(scale, causal, mask)
+    "sdpa": lambda i, a: _sdpa(i[0], i[1], i[2], i[3] if len(i) > 3 else None, a["causal"]),   # Tensor.scaledDotProductAttention(q, k, v, mask, causal, 0)
 }
+
+
+def _attention_softmax(x, scale, causal, mask):
+    """softmax(x*scale) over the last dim, masked where mask is False / above the diagonal (PyTorch 2's sdpa math)."""
+    x = x * scale
+    if causal:
+        L, S = x.shape[-2], x.shape[-1]
+        x = x.masked_fill(~torch.ones(L, S, dtype=torch.bool).tril(), float("-inf"))
+    if mask is not None:
+        x = x.masked_fill(~mask, float("-inf"))
+    return torch.softmax(x, -1)
+
+
+def _sdpa(q, k, v, mask, causal):
+    """PyTorch 2's F.scaled_dot_product_attention, math path, written for 1.13."""
+    return _attention_softmax(q @ k.transpose(-2, -1), 1 / math.sqrt(q.shape[-1]), causal, mask) @ v
 
 IN_PLACE = {op for op in OPS if op.endswith("_")}
 
@@ -1073,6 +1098,7 @@ def named_cases():
     higher_order_cases(case)
     anomaly_cases(case)
     inference_cases(case)
+    transformer_cases(case)
 
     for c in cases:
         c["expect"] = run_program(c)
@@ -1498,6 +1524,71 @@ def hook_cases():
                                      "b2": vals(m[2].bias.grad), "x": vals(xr.grad)},
                            "grad_fn": type(y.grad_fn).__name__}
     return out
+def transformer_cases(case):
+    """Issue 14: embedding, x[idx], index_put, gelu, layer_norm, the attention softmax, sdpa and bmm; each weighted by g, summed, backward."""
+    gt = "issue 14: transformer parts"
+
+    def weighted(op, ins, args, shape, dt, salt):
+        n = 1
+        for d in shape:
+            n *= d
+        g = [((i * 7 + salt) % 11 - 5) / 4 for i in range(n)]
+        return g, [{"op": op, "in": ins, "args": args, "out": "y"}, {"op": "mul", "in": ["y", "g"], "out": "yg"},
+                   {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}]
+
+    def vals(n, salt, scale=1.0):
+        return [(((i * 37 + salt * 11) % 23) - 11) / 8 * scale for i in range(n)]
+
+    for dt in ("float32", "float64"):
+        idx = [0, 2, 2, 4, 1, 2]
+        g, steps = weighted("embedding", ["i", "w"], {"padding_idx": 1}, [2, 3, 3], dt, 1)
+        case("embedding_padding_repeats_" + dt, gt, "F.embedding(i, w, padding_idx=1), rows repeat (2 three times), the padding row gets no gradient",
+             {"i": t_in(idx, "int64", shape=[2, 3]), "w": t_in(vals(15, 1), dt, shape=[5, 3], requires_grad=True), "g": t_in(g, dt, shape=[2, 3, 3])}, steps)
+        g, steps = weighted("index_t", ["x", "i"], {}, [2, 2, 3], dt, 2)
+        case("index_long_tensor_negative_" + dt, gt, "x[i] with i = [[3, -1], [0, 3]] (negative wraps, repeats add up)",
+             {"x": t_in(vals(12, 2), dt, shape=[4, 3], requires_grad=True), "i": t_in([3, -1, 0, 3], "int64", shape=[2, 2]), "g": t_in(g, dt, shape=[2, 2, 3])}, steps)
+        for acc in (False, True):
+            g, steps = weighted("index_put", ["x", "i", "v"], {"accumulate": acc}, [4, 3], dt, 3)
+            case("index_put_" + ("accumulate_" if acc else "") + dt, gt, "torch.index_put(x, (i,), v, accumulate=%s), i = [-1, 1], v [3] broadcast" % acc,
+                 {"x": t_in(vals(12, 3), dt, shape=[4, 3], requires_grad=True), "i": t_in([-1, 1], "int64"),
+                  "v": t_in([0.5, -1.5, 2], dt, requires_grad=True), "g": t_in(g, dt, shape=[4, 3])}, steps)
+        g, steps = weighted("gelu", ["x"], {}, [2, 6], dt, 4)
+        case("gelu_" + dt, gt, "F.gelu(x) (erf form) on [-6, 6]",
+             {"x": t_in([-6, -3, -2.5, -1, -0.5, -1e-3, 0, 0.3, 1, 2.6, 3, 6], dt, shape=[2, 6], requires_grad=True), "g": t_in(g, dt, shape=[2, 6])}, steps)
+        g, steps = weighted("layer_norm", ["x", "w", "b"], {"shape": [4], "eps": 1e-5}, [3, 2, 4], dt, 5)
+        case("layer_norm_affine_" + dt, gt, "F.layer_norm(x [3,2,4], [4], w, b, 1e-5)",
+             {"x": t_in(vals(24, 5, 2.0), dt, shape=[3, 2, 4], requires_grad=True), "w": t_in(vals(4, 6), dt, requires_grad=True),
+              "b": t_in(vals(4, 7), dt, requires_grad=True), "g": t_in(g, dt, shape=[3, 2, 4])}, steps)
+        g, steps = weighted("layer_norm", ["x"], {"shape": [2, 3], "eps": 1e-3}, [2, 2, 3], dt, 6)
+        case("layer_norm_no_affine_" + dt, gt, "F.layer_norm(x [2,2,3], [2,3], eps=1e-3)",
+             {"x": t_in(vals(12, 8), dt, shape=[2, 2, 3], requires_grad=True), "g": t_in(g, dt, shape=[2, 2, 3])}, steps)
+        g, steps = weighted("attention_softmax", ["x"], {"scale": 0.5, "causal": True}, [2, 3, 3], dt, 7)
+        case("attention_softmax_causal_" + dt, gt, "softmax((x*0.5).masked_fill(above the diagonal, -inf), -1)",
+             {"x": t_in(vals(18, 9, 3.0), dt, shape=[2, 3, 3], requires_grad=True), "g": t_in(g, dt, shape=[2, 3, 3])}, steps)
+        g, steps = weighted("attention_softmax", ["x", "m"], {"scale": 2.0, "causal": False}, [2, 2, 3], dt, 8)
+        case("attention_softmax_mask_" + dt, gt, "softmax((x*2).masked_fill(~m, -inf), -1), m [2, 3] broadcast over the batch",
+             {"x": t_in(vals(12, 10), dt, shape=[2, 2, 3], requires_grad=True), "m": t_in([1, 0, 1, 1, 1, 0], "bool", shape=[2, 3]),
+              "g": t_in(g, dt, shape=[2, 2, 3])}, steps)
+        g, steps = weighted("sdpa", ["q", "k", "v"], {"causal": True}, [2, 2, 3, 4], dt, 9)
+        case("sdpa_causal_" + dt, gt, "softmax(q@k^T/sqrt(d), causal)@v over [batch 2, heads 2, L 3, d 4]",
+             {"q": t_in(vals(48, 11), dt, shape=[2, 2, 3, 4], requires_grad=True), "k": t_in(vals(48, 12), dt, shape=[2, 2, 3, 4], requires_grad=True),
+              "v": t_in(vals(48, 13), dt, shape=[2, 2, 3, 4], requires_grad=True), "g": t_in(g, dt, shape=[2, 2, 3, 4])}, steps)
+        g, steps = weighted("bmm", ["a", "b"], {}, [3, 2, 4], dt, 10)
+        case("bmm_" + dt, gt, "torch.bmm(a [3,2,5], b [3,5,4])",
+             {"a": t_in(vals(30, 14), dt, shape=[3, 2, 5], requires_grad=True), "b": t_in(vals(60, 15), dt, shape=[3, 5, 4], requires_grad=True),
+              "g": t_in(g, dt, shape=[3, 2, 4])}, steps)
+    case("embedding_index_out_of_range", gt, "F.embedding with index 5 of 5 rows: IndexError",
+         {"i": t_in([0, 5], "int64"), "w": t_in(vals(10, 1), shape=[5, 2], requires_grad=True)},
+         [{"op": "embedding", "in": ["i", "w"], "out": "y"}], match_message=True)
+    case("embedding_negative_index", gt, "F.embedding with index -1: IndexError (no wrapping)",
+         {"i": t_in([-1], "int64"), "w": t_in(vals(10, 1), shape=[5, 2], requires_grad=True)},
+         [{"op": "embedding", "in": ["i", "w"], "out": "y"}], match_message=True)
+    case("index_long_tensor_out_of_range", gt, "x[i] with i = 4 for 4 rows: IndexError",
+         {"x": t_in(vals(8, 1), shape=[4, 2]), "i": t_in([1, -5], "int64")},
+         [{"op": "index_t", "in": ["x", "i"], "out": "y"}], match_message=True)
+    case("layer_norm_wrong_shape", gt, "F.layer_norm(x [2,3], [4])",
+         {"x": t_in(vals(6, 1), shape=[2, 3])},
+         [{"op": "layer_norm", "in": ["x"], "args": {"shape": [4], "eps": 1e-5}, "out": "y"}], match_message=True)
 
 
 # ------------------------------------------------------------------------ the large float32 cases

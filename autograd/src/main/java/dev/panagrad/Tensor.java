@@ -8,12 +8,14 @@ import dev.panagrad.kernel.Kernels;
 import dev.panagrad.memory.DType;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.memory.Storage;
+import dev.panagrad.ops.Embedding;
 import dev.panagrad.ops.Indexing;
 import dev.panagrad.ops.InPlace;
 import dev.panagrad.ops.LinearAlgebra;
 import dev.panagrad.ops.Operand;
 import dev.panagrad.ops.Pointwise;
 import dev.panagrad.ops.Reductions;
+import dev.panagrad.ops.Transformer;
 import dev.panagrad.ops.Views;
 import java.lang.foreign.MemorySegment;
 
@@ -404,7 +406,38 @@ public final class Tensor extends Operand<Tensor> {
     /** Joins tensors of one shape along a new dimension. */
     public static Tensor stack(int dim, Tensor... tensors) { return Indexing.stack(dim, tensors); }
 
+    // ---------------------------------------------------------------- integer-tensor indexing (ops.Embedding)
+
+    /** {@code x[idx]} for an int64 tensor idx: rows along dimension 0 (negative entries count from the end), shaped idx.shape + x.shape[1:]. */
+    public Tensor index(Tensor idx) { return Embedding.index(this, idx); }
+
+    /** {@code torch.index_put(x, (idx,), values, accumulate)}: a copy with the rows idx names set to (or increased by) values. */
+    public Tensor indexPut(Tensor idx, Tensor values, boolean accumulate) { return Embedding.indexPut(this, idx, values, accumulate); }
+
+    /** {@code F.embedding(indices, weight, padding_idx)}: rows of the [num, dim] weight; paddingIdx (or null) gets no gradient. */
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) { return Embedding.embedding(indices, weight, paddingIdx); }
+
+    // ---------------------------------------------------------------- transformer ops (ops.Transformer)
+
+    /** x·Φ(x), the exact (erf) GELU: {@code F.gelu}. */
+    public Tensor gelu() { return Transformer.gelu(this); }
+
+    /** {@code F.layer_norm(x, normalizedShape, weight, bias, eps)}; weight and bias may be null. */
+    public Tensor layerNorm(int[] normalizedShape, Tensor weight, Tensor bias, double eps) { return Transformer.layerNorm(this, normalizedShape, weight, bias, eps); }
+
+    /** softmax(scale·x) over the last dimension with a causal and/or boolean mask (true = may attend), one fused pass. */
+    public Tensor attentionSoftmax(double scale, boolean causal, Tensor mask) { return Transformer.attentionSoftmax(this, scale, causal, mask); }
+
+    /** softmax(q·kᵀ/√d + mask)·v: PyTorch 2's {@code F.scaled_dot_product_attention} (dropoutP must be 0 for now). */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor mask, boolean causal, double dropoutP) {
+        return Transformer.scaledDotProductAttention(q, k, v, mask, causal, dropoutP);
+    }
+
     // ---------------------------------------------------------------- matrix products (ops.LinearAlgebra)
+
+    /** {@code torch.bmm}: 3-D operands of one batch size, one strided-batched GEMM. */
+    public Tensor bmm(Tensor o) { return LinearAlgebra.bmm(this, o); }
+
 
     /** Matrix product with PyTorch's rules: 1D·1D dot, 2D·1D, 1D·2D, 2D·2D, batched and broadcast ND. */
     public Tensor matmul(Tensor o) { return LinearAlgebra.matmul(this, o); }

@@ -211,6 +211,14 @@ final class Programs {
             case "zero_" -> x.zeroInPlace();
             case "fill_" -> x.fillInPlace(num(a, "value"));
             case "copy_" -> x.copyFrom(y);
+            case "bmm" -> x.bmm(y);
+            case "embedding" -> Tensor.embedding(x, y, a.has("padding_idx") && !a.get("padding_idx").isJsonNull() ? integer(a, "padding_idx") : null);
+            case "index_t" -> x.index(y);
+            case "index_put" -> x.indexPut(y, in.get(2), flag(a, "accumulate"));
+            case "gelu" -> x.gelu();
+            case "layer_norm" -> x.layerNorm(ints(a, "shape"), y, in.size() > 2 ? in.get(2) : null, num(a, "eps"));
+            case "attention_softmax" -> x.attentionSoftmax(num(a, "scale"), flag(a, "causal"), y);
+            case "sdpa" -> Tensor.scaledDotProductAttention(x, y, in.get(2), in.size() > 3 ? in.get(3) : null, flag(a, "causal"), 0);
             case "backward" -> {
                 x.backward(y, flag(a, "retain_graph"), flag(a, "create_graph"));
                 yield null;

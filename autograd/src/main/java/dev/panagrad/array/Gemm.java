@@ -131,6 +131,53 @@ public final class Gemm {
                 b.segment().asSlice(b.offset * 2), (int) lb[1], accumulate ? 1f : 0f, c.segment().asSlice(c.offset * 4), n);
     }
 
+    /**
+     * C_i = A_i·B_i for 3-D arrays [batch, m, k] and [batch, k, n] of one floating dtype: a new contiguous
+     * [batch, m, n] array, computed as one strided-batched GEMM of the bridge ({@code Blas.sgemmBatchStrided}:
+     * a loop of zero-copy GEMMs, since the bundled OpenBLAS's own batch call crashes) when each operand's
+     * matrices are laid out alike at a constant distance (a stride of 0 for a broadcast operand): transposed matrices and slices of a larger buffer go as they are, zero-copy;
+     * anything else is copied contiguous first. Small products run on the plain-Java BLAS, as in {@link #mmInto}.
+     */
+    public static <T extends Strided> T bmm(Strided a, Strided b, Strided.Factory<T> f) {
+        int batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2];
+        T c = f.empty(a.dtype, new int[] {batch, m, n});
+        if (batch == 0 || m == 0 || n == 0) return c;
+        if (k == 0) {
+            Kernels.fill(c.segment(), c.dtype, 0, c.numel(), 0);
+            return c;
+        }
+        long[] la = matrixLayout(a), lb = matrixLayout(b);
+        Strided copyA = la == null ? Layout.contiguousCopy(a, f) : null, copyB = lb == null ? Layout.contiguousCopy(b, f) : null;
+        if (copyA != null) { a = copyA; la = matrixLayout(a); }
+        if (copyB != null) { b = copyB; lb = matrixLayout(b); }
+        int es = a.dtype.byteSize();
+        MemorySegment sa = a.segment().asSlice(a.offset * es), sb = b.segment().asSlice(b.offset * es), sc = c.segment();
+        Blas blas = (long) m * n * k <= SMALL_MATMUL ? JavaBlas.INSTANCE : Blas.selected();
+        boolean ta = la[0] == 1, tb = lb[0] == 1;
+        if (a.dtype == DType.F32) {
+            blas.sgemmBatchStrided(ta, tb, m, n, k, 1f, sa, (int) la[1], la[2], sb, (int) lb[1], lb[2], 0f, sc, n, (long) m * n, batch);
+        } else {
+            blas.dgemmBatchStrided(ta, tb, m, n, k, 1.0, sa, (int) la[1], la[2], sb, (int) lb[1], lb[2], 0.0, sc, n, (long) m * n, batch);
+        }
+        for (Strided copy : new Strided[] {copyA, copyB}) if (copy != null) copy.storage().release("Gemm.bmm: a contiguous copy of an operand, after the product");
+        return c;
+    }
+
+    /** {transposed, leading dimension, batch stride} of a 3-D array's matrices as BLAS reads them, or null if they need a copy. */
+    private static long[] matrixLayout(Strided t) {
+        long[] inner = blasLayout2(t.shape[1], t.shape[2], t.strides[1], t.strides[2]);
+        if (inner == null) return null;
+        long stride = t.shape[0] == 1 ? 0 : t.strides[0];
+        if (stride < 0) return null;
+        return new long[] {inner[0], inner[1], stride};
+    }
+
+    private static long[] blasLayout2(int rows, int cols, long s0, long s1) {
+        if ((s1 == 1 || cols == 1) && (s0 >= Math.max(1, cols) || rows == 1)) return new long[] {0, rows == 1 ? Math.max(1, cols) : s0};
+        if ((s0 == 1 || rows == 1) && (s1 >= Math.max(1, rows) || cols == 1)) return new long[] {1, cols == 1 ? Math.max(1, rows) : s1};
+        return null;
+    }
+
     /** Every row of the contiguous [rows, cols] {@code out} set to the 1-D {@code bias} (the start of x·wᵀ + b with β = 1). */
     public static <T extends Strided> void fillRows(Strided out, T bias, Strided.Factory<T> f) {
         int rows = out.shape[0];

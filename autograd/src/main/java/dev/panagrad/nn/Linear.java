@@ -35,6 +35,13 @@ public final class Linear extends Module {
                     + " features (mat1 and mat2 shapes cannot be multiplied)");
         }
         if (x.dim() == 2 && x.dtype() == weight.dtype()) return Tensor.linear(x, weight, bias, false);   // one GEMM, bias included
+        if (x.dim() > 2 && x.isContiguous() && x.dtype() == weight.dtype()) {   // PyTorch's fold of [..., in] into rows: view, addmm, view
+            int[] shape = x.shape();
+            Tensor rows = x.view(-1, inFeatures);
+            Tensor y = Tensor.linear(rows, weight, bias, false);
+            shape[shape.length - 1] = outFeatures;
+            return y.view(shape);
+        }
         Tensor y = x.matmul(weight.t());
         if (bias == null) return y;
         Tensor out = y.add(bias);

@@ -75,7 +75,7 @@ public final class LinearAlgebra {
                 return grads(ga, gb);
             });
         }
-        // batched: broadcast the batch dimensions, one GEMM per matrix
+        // batched: broadcast the batch dimensions, then one strided-batched GEMM over all the matrices
         int[] batch = Shape.broadcast("matmul", Arrays.copyOf(as, as.length - 2), Arrays.copyOf(bs, bs.length - 2));
         int m = as[as.length - 2], n = bs[bs.length - 1];
         int count = Shape.dimSize(Shape.numel(batch), "matmul batch");
@@ -85,11 +85,9 @@ public final class LinearAlgebra {
         outShape[batch.length] = m; outShape[batch.length + 1] = n;
         T a3 = reshapeRaw(Ops.expandRaw(a, aShape), new int[] {count, m, k1});
         T b3 = reshapeRaw(Ops.expandRaw(b, bShape), new int[] {count, k1, n});
-        T out = Ops.empty(a, a.dtype(), outShape);
-        T out3 = reshapeRaw(out, new int[] {count, m, n});
-        for (int i = 0; i < count; i++) {
-            Ops.assign(Layout.select(out3, 0, i, out.factory()), mmRaw(Layout.select(a3, 0, i, a.factory()), Layout.select(b3, 0, i, b.factory())));
-        }
+        T out = reshapeRaw(Gemm.bmm(a3, b3, a.factory()), outShape);   // one strided-batched GEMM
+        if (a3.storage() != a.storage()) a3.storage().release("matmul: the broadcast batch of an operand, after the product");
+        if (b3.storage() != b.storage()) b3.storage().release("matmul: the broadcast batch of an operand, after the product");
         return apply("BmmBackward0", out, in(a, b), save(a, b), (nd, g) -> grads(
                 nd.needsInputGrad(0) ? matmul(g, transpose(nd.saved(1), -1, -2)) : null,
                 nd.needsInputGrad(1) ? matmul(transpose(nd.saved(0), -1, -2), g) : null));
@@ -149,6 +147,17 @@ public final class LinearAlgebra {
     /** A float32 gradient in its input's dtype (raw: the formulas that call it run with grad mode off). */
     private static <T extends Operand<T>> T as(T grad, DType dtype) {
         return grad.dtype() == dtype ? grad : Layout.converted(grad, dtype, grad.factory());
+    }
+
+    /** {@code torch.bmm}: {@link #matmul} for two 3-D operands of one batch size (no broadcasting), PyTorch's checks. */
+    public static <T extends Operand<T>> T bmm(T a, T b) {
+        if (a.dim() != 3) throw new IllegalArgumentException("batch1 must be a 3D tensor");
+        if (b.dim() != 3) throw new IllegalArgumentException("batch2 must be a 3D tensor");
+        int[] as = a.shapeView(), bs = b.shapeView();
+        if (as[0] != bs[0] || as[2] != bs[1]) {
+            throw new IllegalArgumentException("Expected size for first two dimensions of batch2 tensor to be: [" + as[0] + ", " + as[2] + "] but got: [" + bs[0] + ", " + bs[1] + "].");
+        }
+        return matmul(a, b);
     }
 
     /** {@code torch.mm}: {@link #matmul} for 2-D operands only. */

@@ -10,15 +10,54 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Updates parameters from their gradients. {@link #step()} runs without recording a graph. */
+/**
+ * Updates parameters from their gradients. {@link #step()} runs without recording a graph. Parameters
+ * come in {@link ParamGroup}s (one, for a plain list), each with its own learning rate and weight
+ * decay; {@link #setLr} sets every group's, as an LR scheduler does.
+ */
 public abstract class Optimizer {
+    /** Every parameter, group after group (the index of the state dict's "state.{i}" keys). */
     protected final List<Tensor> params;
+    private final List<ParamGroup> groups;
+    /** The group of each parameter of {@link #params}. */
+    private final ParamGroup[] groupOf;
 
     protected Optimizer(List<Tensor> params) {
-        for (Tensor p : params) {
-            if (!p.isLeaf() || !p.requiresGrad()) throw new IllegalArgumentException("optimizer: can't optimize a non-leaf Tensor or one that does not require grad: " + p);
+        this(List.of(ParamGroup.of(params)), 0, 0);
+    }
+
+    /** Groups whose unset options take {@code lr} and {@code weightDecay}. A parameter may be in one group only. */
+    protected Optimizer(List<ParamGroup> groups, double lr, double weightDecay) {
+        if (groups.isEmpty()) throw new IllegalArgumentException("optimizer got an empty parameter list");
+        List<Tensor> all = new ArrayList<>();
+        java.util.Set<Tensor> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<ParamGroup> owners = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            g.defaults(lr, weightDecay);
+            for (Tensor p : g.params()) {
+                if (!p.isLeaf() || !p.requiresGrad()) throw new IllegalArgumentException("optimizer: can't optimize a non-leaf Tensor or one that does not require grad: " + p);
+                if (!seen.add(p)) throw new IllegalArgumentException("some parameters appear in more than one parameter group");
+                all.add(p);
+                owners.add(g);
+            }
         }
-        this.params = List.copyOf(params);
+        this.params = List.copyOf(all);
+        this.groups = List.copyOf(groups);
+        this.groupOf = owners.toArray(ParamGroup[]::new);
+    }
+
+    /** The parameter groups, PyTorch's {@code optimizer.param_groups}. */
+    public List<ParamGroup> paramGroups() { return groups; }
+
+    /** The group parameter {@code i} (of {@link #parameters()}) belongs to. */
+    protected final ParamGroup groupOf(int i) { return groupOf[i]; }
+
+    /** The first group's learning rate (every group's, unless they were given their own). */
+    public double lr() { return groups.get(0).lr(); }
+
+    /** Sets the learning rate of every group. */
+    public void setLr(double lr) {
+        for (ParamGroup g : groups) g.setLr(lr);
     }
 
     /**

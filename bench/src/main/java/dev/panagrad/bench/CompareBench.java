@@ -165,6 +165,8 @@ public final class CompareBench {
         for (int[] w : p) plan.add(step("mlp_step_b" + w[0], w[1], w[2]));
         for (int[] w : p) plan.add(step("mlp_step_b" + w[0] + "_bf16", w[1], w[2]));   // bfloat16 autocast, both sides
         plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
+        plan.add(step("gpt_step_b32", quick ? 1 : 2, quick ? 3 : 5));
+        plan.add(step("attention_fwd_bwd", quick ? 2 : 3, quick ? 5 : 9));
         return plan;
     }
 

@@ -33,7 +33,7 @@ public final class CompareWorker {
             }
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Map<String, Workloads.MlpStep> steps = new LinkedHashMap<>();
+        Map<String, AutoCloseable> steps = new LinkedHashMap<>();
         try {
             OpenBlas blas = OpenBlas.get();
             BlasInfo info = blas.info();
@@ -88,17 +88,30 @@ public final class CompareWorker {
             System.exit(1);
         } finally {
             // each model's scope was opened inside the one before: close the last first
-            new java.util.ArrayList<>(steps.values()).reversed().forEach(Workloads.MlpStep::close);
+            for (AutoCloseable c : new java.util.ArrayList<>(steps.values()).reversed()) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
         }
     }
 
-    /** The work named {@code name}: "mlp_step_bN" (one model per batch, kept between rounds), "mlp_step_bN_bf16" (the same in bfloat16 autocast) or "tiny_op_chain". */
-    private static DoubleSupplier work(String name, Map<String, Workloads.MlpStep> steps) {
+    /**
+     * The work named {@code name}: "mlp_step_bN" or "gpt_step_bN" (one model per batch, kept between rounds),
+     * "mlp_step_bN_bf16" (the MLP step in bfloat16 autocast), "attention_fwd_bwd" or "tiny_op_chain".
+     */
+    private static DoubleSupplier work(String name, Map<String, AutoCloseable> steps) {
         if (name.equals("tiny_op_chain")) return Workloads::tinyOpChain;
+        if (name.startsWith("gpt_step_b")) {
+            return ((Workloads.GptStep) steps.computeIfAbsent(name, n -> new Workloads.GptStep(Integer.parseInt(n.substring("gpt_step_b".length())))))::step;
+        }
+        if (name.equals("attention_fwd_bwd")) return ((Workloads.Attention) steps.computeIfAbsent(name, n -> new Workloads.Attention()))::run;
         if (name.startsWith("mlp_step_b")) {
             boolean bf16 = name.endsWith("_bf16");
             String batch = name.substring("mlp_step_b".length(), name.length() - (bf16 ? "_bf16".length() : 0));
-            return steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(batch), bf16))::step;
+            return ((Workloads.MlpStep) steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(batch), bf16)))::step;
         }
         throw new IllegalArgumentException("unknown work " + name);
     }

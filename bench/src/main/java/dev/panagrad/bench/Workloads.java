@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import dev.panagrad.Autocast;
 import dev.panagrad.Generator;
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.GptTrainer;
 import dev.panagrad.memory.DType;
 import dev.panagrad.memory.MemoryScope;
 import dev.panagrad.nn.Functional;
@@ -13,7 +14,7 @@ import dev.panagrad.optim.SGD;
 
 /**
  * The work the PyTorch peer ({@code bench/peers/pytorch/peer.py}) also does, written as a user would:
- * the MLP training step and the tiny-op chain. Each checks its own result.
+ * the MLP training step, the tiny-op chain, the GPT training step and causal attention. Each checks its own result.
  */
 public final class Workloads {
     private Workloads() {}
@@ -52,6 +53,65 @@ public final class Workloads {
                 double l = loss.item();
                 if (!(l > 0) || Double.isInfinite(l)) throw new IllegalStateException("MLP step loss " + l);
                 return l;
+            }
+        }
+
+        @Override
+        public void close() { lifetime.close(); }
+    }
+
+    /**
+     * One training step of the character-level GPT of {@code ./panagrad train --model gpt} (4 layers, 4 heads,
+     * width 128, context 128, vocabulary 384, AdamW, clipping) on one fixed batch of random tokens.
+     */
+    public static final class GptStep implements AutoCloseable {
+        static final int VOCAB = 384, CONTEXT = 128;
+        private final MemoryScope lifetime = MemoryScope.open("gpt-step model");
+        final GptTrainer trainer;
+        final long[] text;
+        final int[] starts;
+
+        public GptStep(int batch) {
+            trainer = new GptTrainer(VOCAB, 128, 4, 4, CONTEXT, 1e-3, 0.1, 10, 1_000_000, 1.0, 0);
+            java.util.Random r = new java.util.Random(0);
+            text = new long[batch * (CONTEXT + 1)];
+            for (int i = 0; i < text.length; i++) text[i] = r.nextInt(VOCAB);
+            starts = new int[batch];
+            for (int i = 0; i < batch; i++) starts[i] = i * (CONTEXT + 1);
+        }
+
+        /** One step; returns the loss (finite and positive, or it throws). */
+        public double step() {
+            double l = trainer.step(text, starts);
+            if (!(l > 0) || Double.isInfinite(l)) throw new IllegalStateException("GPT step loss " + l);
+            return l;
+        }
+
+        @Override
+        public void close() { lifetime.close(); }
+    }
+
+    /** Causal scaled dot-product attention over q, k, v [32, 4, 128, 32] (batch, heads, T, head width), forward and backward of the sum. */
+    public static final class Attention implements AutoCloseable {
+        private final MemoryScope lifetime = MemoryScope.open("attention inputs");
+        final Tensor q, k, v;
+
+        public Attention() {
+            Generator g = new Generator(0);
+            q = g.randn(DType.F32, 32, 4, 128, 32).requiresGrad(true);
+            k = g.randn(DType.F32, 32, 4, 128, 32).requiresGrad(true);
+            v = g.randn(DType.F32, 32, 4, 128, 32).requiresGrad(true);
+        }
+
+        public double run() {
+            try (var scope = MemoryScope.open("attention")) {
+                for (Tensor t : new Tensor[] {q, k, v}) if (t.grad() != null) t.grad().zeroInPlace();
+                Tensor out = Tensor.scaledDotProductAttention(q, k, v, null, true, 0);
+                Tensor s = out.sum();
+                s.backward();
+                double value = s.item();
+                if (!Double.isFinite(value)) throw new IllegalStateException("attention sum " + value);
+                return value;
             }
         }
 

@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.GptTrainer;
 import dev.panagrad.examples.train.Trainer;
 import dev.panagrad.memory.BufferPool;
 import dev.panagrad.memory.MemoryBudgetExceededException;
@@ -61,6 +62,57 @@ class TrainingMemoryTest {
             heap = s.medianHeapBytesFrom(11);
         }
         assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; last round " + java.util.Arrays.toString(s.heapBytes()));
+    }
+
+    @Test
+    void aWarmGptStepMakesNoNativeAllocationAndHoldsTheSameBytes() {
+        // the character-level GPT's step (GptTrainer: embeddings, causal attention, LayerNorm, GELU, AdamW, clipping), small
+        BufferPool pool = new BufferPool("gpt");
+        try (var scope = MemoryScope.open("gpt", pool)) {
+            GptTrainer t = new GptTrainer(40, 32, 2, 4, 16, 1e-3, 0.1, 2, 100, 1.0, 0);
+            long[] text = new long[8 * 17];
+            for (int i = 0; i < text.length; i++) text[i] = (i * 7) % 40;
+            int[] starts = {0, 17, 34, 51, 68, 85, 102, 119};
+            long[] allocations = new long[8], held = new long[8];
+            for (int s = 0; s < 8; s++) {
+                long before = pool.stats().nativeAllocations();
+                t.step(text, starts);
+                allocations[s] = pool.stats().nativeAllocations() - before;
+                held[s] = pool.stats().bytesInUse();
+            }
+            for (int s = 2; s < 8; s++) {
+                assertEquals(0, allocations[s], "native allocations per step: " + java.util.Arrays.toString(allocations));
+                assertEquals(held[1], held[s], "bytes held after each step: " + java.util.Arrays.toString(held));
+            }
+        }
+        assertEquals(0, pool.stats().bytesInUse(), "after the model's scope: " + pool.stats());
+    }
+
+    @Test
+    void checkpointedActivationsLowerTheGptStepsPeakAndKeepItsGradients() {
+        long[] text = new long[4 * 129];
+        for (int i = 0; i < text.length; i++) text[i] = (i * 13) % 50;
+        int[] starts = {0, 129, 258, 387};
+        long[] peak = new long[2];
+        List<float[]> grads = new java.util.ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            BufferPool pool = new BufferPool("gpt");
+            try (var scope = MemoryScope.open("gpt", pool)) {
+                GptTrainer t = new GptTrainer(50, 64, 4, 4, 128, 1e-3, 0.1, 2, 100, 0, 0);
+                t.model().setCheckpointActivations(c == 1);
+                t.step(text, starts);   // warm: parameters, gradients and AdamW's moments exist now
+                pool.resetPeak();
+                t.step(text, starts);
+                peak[c] = pool.stats().peakBytesInUse() - t.model().parameterCount() * 4 * 4;   // the step's own memory, the held state taken off
+                for (Tensor p : t.model().parameters()) grads.add(p.grad().toFloatArray());
+            }
+        }
+        assertTrue(peak[1] < 0.5 * peak[0], "step peak beyond parameters, gradients and moments: " + peak[1] + " bytes checkpointed, " + peak[0] + " not");
+        int n = grads.size() / 2;
+        for (int i = 0; i < n; i++) {
+            float[] a = grads.get(i), b = grads.get(n + i);
+            for (int j = 0; j < a.length; j++) assertEquals(a[j], b[j], 1e-5 + 1e-4 * Math.abs(a[j]), "gradient " + i + " [" + j + "]");
+        }
     }
 
     @Test

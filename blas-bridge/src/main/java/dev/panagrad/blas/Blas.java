@@ -31,6 +31,33 @@ public interface Blas {
     void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda,
                MemorySegment b, int ldb, float beta, MemorySegment c, int ldc);
 
+    /**
+     * {@code batch} products C_i = alpha·op(A_i)·op(B_i) + beta·C_i, float32, where matrix i of each operand
+     * starts {@code i·stride} elements after the segment's start (a stride of 0 reuses one matrix; C's
+     * must keep the products apart): a loop of {@link #sgemm} calls, each on zero-copy slices.
+     *
+     * <p>Not OpenBLAS's own {@code cblas_sgemm_batch_strided}: the bundled 0.3.31 (JavaCPP's DYNAMIC_ARCH
+     * build) exports it, but it jumps through a null kernel-table entry on this machine's core and
+     * crashes the process (also from C, with one thread and 4×3×2 matrices: {@code sgemm_batch_thread}
+     * calls address 0x150), so the bridge does not bind it.
+     */
+    default void sgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, float alpha, MemorySegment a, int lda, long strideA,
+                                   MemorySegment b, int ldb, long strideB, float beta, MemorySegment c, int ldc, long strideC, int batch) {
+        BlasChecks.batch("sgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 4);
+        for (int i = 0; i < batch; i++) {
+            sgemm(transA, transB, m, n, k, alpha, a.asSlice(i * strideA * 4), lda, b.asSlice(i * strideB * 4), ldb, beta, c.asSlice(i * strideC * 4), ldc);
+        }
+    }
+
+    /** {@link #sgemmBatchStrided} in float64 (a loop of {@link #dgemm} calls unless overridden). */
+    default void dgemmBatchStrided(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda, long strideA,
+                                   MemorySegment b, int ldb, long strideB, double beta, MemorySegment c, int ldc, long strideC, int batch) {
+        BlasChecks.batch("dgemmBatchStrided", transA, transB, m, n, k, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, 8);
+        for (int i = 0; i < batch; i++) {
+            dgemm(transA, transB, m, n, k, alpha, a.asSlice(i * strideA * 8), lda, b.asSlice(i * strideB * 8), ldb, beta, c.asSlice(i * strideC * 8), ldc);
+        }
+    }
+
     /** C = alpha·op(A)·op(B) + beta·C, float64. */
     void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, MemorySegment a, int lda,
                MemorySegment b, int ldb, double beta, MemorySegment c, int ldc);

@@ -47,4 +47,22 @@ final class BlasChecks {
         vector(routine, "x", x, transA ? m : n, incx, elementBytes);
         vector(routine, "y", y, transA ? n : m, incy, elementBytes);
     }
+
+    /**
+     * A strided batch: the last matrix of each operand must fit its segment, strides must be non-negative,
+     * and C's matrices must not overlap (a stride of 0 is allowed for A and B, which are only read).
+     */
+    static void batch(String routine, boolean transA, boolean transB, int m, int n, int k, MemorySegment a, int lda, long strideA,
+                      MemorySegment b, int ldb, long strideB, MemorySegment c, int ldc, long strideC, int batch, int elementBytes) {
+        if (batch < 0 || strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException(routine + ": negative batch " + batch + " or stride (A " + strideA + ", B " + strideB + ", C " + strideC + ")");
+        }
+        if (batch == 0) return;
+        if (batch > 1 && m > 0 && n > 0 && strideC < (long) (m - 1) * ldc + n) {
+            throw new IllegalArgumentException(routine + ": C's matrices (" + m + "x" + n + ", leading dimension " + ldc + ") overlap at stride " + strideC);
+        }
+        long last = batch - 1L;
+        gemm(routine, transA, transB, m, n, k, a.asSlice(Math.min(a.byteSize(), last * strideA * elementBytes)), lda,
+                b.asSlice(Math.min(b.byteSize(), last * strideB * elementBytes)), ldb, c.asSlice(Math.min(c.byteSize(), last * strideC * elementBytes)), ldc, elementBytes);
+    }
 }

@@ -54,7 +54,9 @@ public final class TrainCommand {
     public static int main(String[] args, PrintStream out, PrintStream err, boolean errIsTerminal) {
         TrainOptions opt;
         try {
-            opt = TrainOptions.parse(args);
+            ModelChoice model = ModelChoice.of(args);   // --model gpt: its own job and options
+            if (model.model().equals("gpt")) return GptCommand.main(model.rest(), out, err, errIsTerminal);
+            opt = TrainOptions.parse(model.rest());
         } catch (IllegalArgumentException e) {
             err.println("train: " + e.getMessage());
             return 2;

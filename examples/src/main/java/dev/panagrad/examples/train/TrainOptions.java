@@ -22,7 +22,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "./panagrad train", sortOptions = false, usageHelpWidth = 100,
         synopsisHeading = "usage: ", customSynopsis = "./panagrad train [options]",
         description = {"", "Trains an MLP (input-1024-1024-10, ReLU, cross-entropy, SGD with momentum) on the CPU.",
-                "Without --data it uses a built-in deterministic synthetic set (784 features, 10 classes).", ""},
+                "Without --data it uses a built-in deterministic synthetic set (784 features, 10 classes).",
+                "--model gpt trains a character-level GPT instead: see ./panagrad train --model gpt --help.", ""},
         footer = {"", "Relative paths are relative to the directory you run the command in. --checkpoint and",
                 "--plot are checked before training: their directory is made if missing."})
 public final class TrainOptions {
@@ -164,7 +165,7 @@ public final class TrainOptions {
     }
 
     /** Picocli's error, said the way the rest of the command says errors: the option first. */
-    private static String message(ParameterException e) {
+    static String message(ParameterException e) {
         if (e instanceof UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
             String arg = u.getUnmatched().getFirst();
             if (!u.isUnknownOption()) return "unexpected argument '" + arg + "' (options start with --; see --help)";

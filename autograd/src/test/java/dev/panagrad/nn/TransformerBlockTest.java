@@ -1,0 +1,103 @@
+package dev.panagrad.nn;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.panagrad.Generator;
+import dev.panagrad.Tensor;
+import dev.panagrad.memory.DType;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transformer modules against PyTorch 1.13: a causal pre-norm block with PyTorch's weights
+ * ({@code golden/transformer-block.json}, recorded by {@code record_transformer.py} in float64 from
+ * F.layer_norm, F.linear, softmax(masked q·kᵀ/√d)·v, F.gelu) gives PyTorch's output and the gradients of
+ * sum(y·g) for every parameter and the input; and the modules' refusals.
+ */
+class TransformerBlockTest {
+    static JsonObject golden() {
+        try (var in = TransformerBlockTest.class.getResourceAsStream("/golden/transformer-block.json")) {
+            return JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static Tensor tensor(JsonObject spec) {
+        JsonArray s = spec.getAsJsonArray("shape"), v = spec.getAsJsonArray("values");
+        int[] shape = new int[s.size()];
+        for (int i = 0; i < shape.length; i++) shape[i] = s.get(i).getAsInt();
+        double[] values = new double[v.size()];
+        for (int i = 0; i < values.length; i++) values[i] = v.get(i).getAsDouble();
+        return Tensor.fromArray(DType.F64, values, shape);
+    }
+
+    static void assertClose(JsonObject want, Tensor got, String what) {
+        Tensor w = tensor(want);
+        assertArrayEquals(w.shape(), got.shape(), what + ": shape");
+        double[] a = w.toDoubleArray(), b = got.toDoubleArray();
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-10 + 1e-9 * Math.abs(a[i]), what + " [" + i + "]");
+    }
+
+    @Test
+    void aCausalBlockGivesPyTorchsOutputAndGradients() {
+        JsonObject g = golden();
+        TransformerBlock block = new TransformerBlock(8, 2, true, DType.F64, new Generator(0));
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
+        block.loadStateDict(state);
+        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
+        Tensor y = block.forward(x);
+        assertClose(g.getAsJsonObject("y"), y, "output");
+        y.mul(tensor(g.getAsJsonObject("g"))).sum().backward();
+        assertClose(g.getAsJsonObject("x_grad"), x.grad(), "input gradient");
+        block.namedParameters().forEach((name, p) -> assertClose(g.getAsJsonObject("grads").getAsJsonObject(name), p.grad(), "gradient of " + name));
+    }
+
+    @Test
+    void aCheckpointedBlockGivesTheSameOutputAndGradientsAsPyTorch() {
+        JsonObject g = golden();
+        TransformerBlock block = new TransformerBlock(8, 2, true, DType.F64, new Generator(0));
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
+        block.loadStateDict(state);
+        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
+        Tensor y = ActivationCheckpoint.checkpoint(block, x);
+        assertEquals("CheckpointFunctionBackward", y.gradFn().name());
+        assertEquals(1, y.gradFn().nextFunctions().size(), "the only edge is to the input: nothing inside the block was recorded");
+        assertClose(g.getAsJsonObject("y"), y, "output");
+        y.mul(tensor(g.getAsJsonObject("g"))).sum().backward();
+        assertClose(g.getAsJsonObject("x_grad"), x.grad(), "input gradient");
+        block.namedParameters().forEach((name, p) -> assertClose(g.getAsJsonObject("grads").getAsJsonObject(name), p.grad(), "gradient of " + name));
+    }
+
+    @Test
+    void aHeadCountThatDoesNotDivideTheWidthIsRefused() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 3, true));
+        assertEquals("embed_dim must be divisible by num_heads (embed_dim 10, num_heads 3)", e.getMessage());
+    }
+
+    @Test
+    void aMaskOfTheWrongShapeIsRefusedNamingBothShapes() {
+        MultiheadAttention attn = new MultiheadAttention(8, 2, false, DType.F32, new Generator(1));
+        Tensor x = Tensor.zeros(1, 4, 8), mask = Tensor.ones(3, 3).eq(1);
+        var e = assertThrows(IllegalArgumentException.class, () -> attn.forward(x, mask));
+        assertEquals("attention mask of shape [3, 3] does not broadcast to the attention scores of shape [1, 2, 4, 4] [batch..., L, S]", e.getMessage());
+    }
+
+    @Test
+    void embeddingModuleZeroesItsPaddingRowAndLayerNormStartsAsIdentityAffine() {
+        Embedding emb = new Embedding(5, 3, -1, DType.F32, new Generator(2));
+        assertArrayEquals(new double[] {0, 0, 0}, emb.weight().select(0, 4).toDoubleArray());
+        assertEquals("Embedding(5, 3, padding_idx=4)", emb.toString());
+        LayerNorm ln = new LayerNorm(4);
+        assertArrayEquals(new double[] {1, 1, 1, 1}, ln.weight().toDoubleArray());
+        assertEquals("LayerNorm((4,), eps=1.0E-5, elementwise_affine=True)", ln.toString());
+    }
+}
