@@ -75,6 +75,7 @@ class GradCheckTest {
                 Arguments.of("sigmoid", (Op) in -> in[0].sigmoid(), new Tensor[] {sliced()}),
                 Arguments.of("relu", (Op) in -> in[0].relu(), new Tensor[] {transposed()}),
                 Arguments.of("silu", (Op) in -> in[0].silu(), new Tensor[] {sliced()}),
+                Arguments.of("erf", (Op) in -> in[0].erf(), new Tensor[] {transposed()}),
                 Arguments.of("clamp, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {beyondBothBounds()}),
                 Arguments.of("clamp of a transposed leaf, both bounds reached", (Op) in -> in[0].clamp(-1, 1), new Tensor[] {leafOf(beyondBothBounds().t())}),
                 Arguments.of("clampMin, below and above", (Op) in -> in[0].clampMin(0.25), new Tensor[] {beyondBothBounds()}),

@@ -134,6 +134,7 @@ final class Programs {
             case "sigmoid" -> x.sigmoid();
             case "relu" -> x.relu();
             case "silu" -> x.silu();
+            case "erf" -> x.erf();
             case "clamp" -> x.clamp(bound(a, "min", Double.NEGATIVE_INFINITY), bound(a, "max", Double.POSITIVE_INFINITY));
             case "pow_s" -> x.pow(num(a, "p"));
             case "softmax" -> x.softmax(integer(a, "dim"));
