@@ -3,6 +3,7 @@ package dev.panagrad.array;
 import dev.panagrad.blas.Blas;
 import dev.panagrad.blas.JavaBlas;
 import dev.panagrad.kernel.Kernels;
+import dev.panagrad.kernel.Parallel;
 import dev.panagrad.memory.DType;
 import dev.panagrad.memory.Storage;
 import java.lang.foreign.MemorySegment;
@@ -46,7 +47,7 @@ public final class Conv {
     public static <T extends Strided> T forward(Strided x, Strided w, Strided b, Geometry g, Strided.Factory<T> f) {
         T out = f.empty(x.dtype, new int[] {g.n, g.cout, g.oh(), g.ow()});
         int es = x.dtype.byteSize(), p = g.p(), k = g.k(), coutG = g.cout / g.groups;
-        MemorySegment so = out.segment();
+        MemorySegment so = out.segment(), sx = x.segment(), sw = w.segment();
         if (b != null) {
             for (int n = 0; n < g.n; n++) {
                 for (int co = 0; co < g.cout; co++) {
@@ -54,31 +55,53 @@ public final class Conv {
                 }
             }
         }
-        Storage col = g.pointwise() ? null : Storage.allocate((long) g.c * g.kh * g.kw * p * es, "im2col");
+        int parts = Parallel.coreParts(g.n);
+        Storage[] cols = columns(g, parts, es);
         try {
-            MemorySegment sx = x.segment(), sw = w.segment();
-            for (int n = 0; n < g.n; n++) {
-                long xOff = (x.offset + (long) n * g.c * g.h * g.w) * es;
-                MemorySegment cols = col == null ? sx.asSlice(xOff) : col.kernelSegment();
-                if (col != null) im2col(sx, xOff, cols, g, x.dtype);
-                for (int gr = 0; gr < g.groups; gr++) {
-                    gemm(x.dtype, false, false, coutG, p, k,
-                            sw.asSlice((w.offset + (long) gr * coutG * k) * es), k,
-                            cols.asSlice((long) gr * k * p * es), p,
-                            b != null, so.asSlice(((long) n * g.cout + (long) gr * coutG) * p * es), p);
+            // the samples split across the cores, each part with its own columns; its GEMMs run single-threaded
+            // (OpenBLAS's thread count drops to 1 while several Java threads are inside a product)
+            Parallel.forEachPart(parts, (p0, p1) -> {
+                for (int part = (int) p0; part < p1; part++) {
+                    for (int n = first(g.n, parts, part); n < first(g.n, parts, part + 1); n++) {
+                        long xOff = (x.offset + (long) n * g.c * g.h * g.w) * es;
+                        MemorySegment col = cols == null ? sx.asSlice(xOff) : cols[part].kernelSegment();
+                        if (cols != null) im2col(sx, xOff, col, g, x.dtype);
+                        for (int gr = 0; gr < g.groups; gr++) {
+                            gemm(x.dtype, false, false, coutG, p, k,
+                                    sw.asSlice((w.offset + (long) gr * coutG * k) * es), k,
+                                    col.asSlice((long) gr * k * p * es), p,
+                                    b != null, so.asSlice(((long) n * g.cout + (long) gr * coutG) * p * es), p);
+                        }
+                    }
                 }
-            }
+            });
         } finally {
-            if (col != null) col.release("conv2d forward, its im2col columns consumed");
+            release(cols, "conv2d forward, its im2col columns consumed");
         }
         return out;
+    }
+
+    /** The first sample of part {@code part} of {@code parts}. */
+    private static int first(int n, int parts, int part) { return (int) ((long) n * part / parts); }
+
+    /** One sample's column buffer per part, or null when the input is its own column matrix. */
+    private static Storage[] columns(Geometry g, int parts, int es) {
+        if (g.pointwise()) return null;
+        Storage[] cols = new Storage[parts];
+        for (int i = 0; i < parts; i++) cols[i] = Storage.allocate((long) g.c * g.kh * g.kw * g.p() * es, "im2col");
+        return cols;
+    }
+
+    private static void release(Storage[] buffers, String by) {
+        if (buffers != null) for (Storage s : buffers) if (s != null) s.release(by);
     }
 
     /**
      * The gradients of a convolution: {@code gx} (x's shape, or null when not wanted) and {@code gw}
      * (w's shape, or null), both contiguous and written here; {@code gout} contiguous [N, Cout, OH, OW].
-     * One column buffer serves both: x's columns for the weight's product, then (overwritten) the
-     * columns of the input's gradient for col2im.
+     * One column buffer per part serves both: x's columns for the weight's product, then (overwritten)
+     * the columns of the input's gradient for col2im. Each part adds its weight gradient into a buffer
+     * of its own (the first part into gw); they are summed at the end.
      */
     public static void backward(Strided x, Strided w, Strided gout, Strided gx, Strided gw, Geometry g) {
         DType dt = x.dtype;
@@ -86,33 +109,49 @@ public final class Conv {
         if (gx != null) Kernels.fill(gx.segment(), dt, gx.offset, gx.numel(), 0);
         if (gw != null) Kernels.fill(gw.segment(), dt, gw.offset, gw.numel(), 0);
         boolean direct = g.pointwise();
-        Storage col = direct ? null : Storage.allocate((long) g.c * g.kh * g.kw * p * es, "im2col");
+        int parts = Parallel.coreParts(g.n);
+        Storage[] cols = columns(g, parts, es);
+        Storage[] partialW = new Storage[parts];
         try {
-            MemorySegment sx = x.segment(), sw = w.segment(), sg = gout.segment();
-            for (int n = 0; n < g.n; n++) {
-                long xOff = (x.offset + (long) n * g.c * g.h * g.w) * es;
-                MemorySegment go = sg.asSlice((gout.offset + (long) n * g.cout * p) * es);
-                if (gw != null) {
-                    MemorySegment cols = direct ? sx.asSlice(xOff) : col.kernelSegment();
-                    if (!direct) im2col(sx, xOff, cols, g, dt);
-                    for (int gr = 0; gr < g.groups; gr++) {
-                        gemm(dt, false, true, coutG, k, p, go.asSlice((long) gr * coutG * p * es), p,
-                                cols.asSlice((long) gr * k * p * es), p, true,
-                                gw.segment().asSlice((gw.offset + (long) gr * coutG * k) * es), k);
-                    }
-                }
-                if (gx != null) {
-                    long gxOff = (gx.offset + (long) n * g.c * g.h * g.w) * es;
-                    MemorySegment cols = direct ? gx.segment().asSlice(gxOff) : col.kernelSegment();
-                    for (int gr = 0; gr < g.groups; gr++) {
-                        gemm(dt, true, false, k, p, coutG, sw.asSlice((w.offset + (long) gr * coutG * k) * es), k,
-                                go.asSlice((long) gr * coutG * p * es), p, false, cols.asSlice((long) gr * k * p * es), p);
-                    }
-                    if (!direct) col2im(cols, gx.segment(), gxOff, g, dt);
+            if (gw != null) {
+                for (int i = 1; i < parts; i++) {
+                    partialW[i] = Storage.allocate(gw.numel() * es, "conv2d weight gradient of a part");
+                    Kernels.fill(partialW[i].kernelSegment(), dt, 0, gw.numel(), 0);
                 }
             }
+            MemorySegment sx = x.segment(), sw = w.segment(), sg = gout.segment();
+            Parallel.forEachPart(parts, (p0, p1) -> {
+                for (int part = (int) p0; part < p1; part++) {
+                    MemorySegment dW = gw == null ? null : part == 0 ? gw.segment().asSlice(gw.offset * es) : partialW[part].kernelSegment();
+                    for (int n = first(g.n, parts, part); n < first(g.n, parts, part + 1); n++) {
+                        long xOff = (x.offset + (long) n * g.c * g.h * g.w) * es;
+                        MemorySegment go = sg.asSlice((gout.offset + (long) n * g.cout * p) * es);
+                        if (gw != null) {
+                            MemorySegment col = direct ? sx.asSlice(xOff) : cols[part].kernelSegment();
+                            if (!direct) im2col(sx, xOff, col, g, dt);
+                            for (int gr = 0; gr < g.groups; gr++) {
+                                gemm(dt, false, true, coutG, k, p, go.asSlice((long) gr * coutG * p * es), p,
+                                        col.asSlice((long) gr * k * p * es), p, true, dW.asSlice((long) gr * coutG * k * es), k);
+                            }
+                        }
+                        if (gx != null) {
+                            long gxOff = (gx.offset + (long) n * g.c * g.h * g.w) * es;
+                            MemorySegment col = direct ? gx.segment().asSlice(gxOff) : cols[part].kernelSegment();
+                            for (int gr = 0; gr < g.groups; gr++) {
+                                gemm(dt, true, false, k, p, coutG, sw.asSlice((w.offset + (long) gr * coutG * k) * es), k,
+                                        go.asSlice((long) gr * coutG * p * es), p, false, col.asSlice((long) gr * k * p * es), p);
+                            }
+                            if (!direct) col2im(col, gx.segment(), gxOff, g, dt);
+                        }
+                    }
+                }
+            });
+            if (gw != null) {
+                for (int i = 1; i < parts; i++) Kernels.addScaled(dt, gw.segment(), gw.offset, partialW[i].kernelSegment(), 0, 1, gw.numel());
+            }
         } finally {
-            if (col != null) col.release("conv2d backward, its im2col columns consumed");
+            release(cols, "conv2d backward, its im2col columns consumed");
+            release(partialW, "conv2d backward, the parts' weight gradients summed");
         }
     }
 
@@ -207,7 +246,11 @@ public final class Conv {
                         int ih = y * g.sh - g.ph + i * g.dh;
                         if (ih < 0 || ih >= g.h) continue;
                         long dstRow = plane + (long) ih * g.w;
-                        for (int xo = lo; xo < hi; xo++) {
+                        if (g.sw == 1) {   // a run: vectorized add
+                            if (hi > lo) Kernels.addScaled(dt, x, dstRow + w0 + lo, col, src + lo, 1, hi - lo);
+                            continue;
+                        }
+                        for (int xo = 0; xo < ow; xo++) {
                             int iw = w0 + xo * g.sw;
                             if (iw < 0 || iw >= g.w) continue;
                             long d = dstRow + iw;

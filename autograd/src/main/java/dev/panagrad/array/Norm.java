@@ -29,23 +29,26 @@ public final class Norm {
         double[] mean = new double[c], var = new double[c];
         MemorySegment sx = x.segment();
         boolean f32 = x.dtype == DType.F32;
-        for (int ch = 0; ch < c; ch++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                long base = x.offset + ((long) i * c + ch) * s;
-                for (long j = 0; j < s; j++) sum += at(sx, f32, base + j);
-            }
-            double mu = sum / m, sq = 0;
-            for (int i = 0; i < n; i++) {
-                long base = x.offset + ((long) i * c + ch) * s;
-                for (long j = 0; j < s; j++) {
-                    double v = at(sx, f32, base + j) - mu;
-                    sq += v * v;
+        Pool.forPlanes(c, m, (c0, c1) -> {
+            for (int ch = (int) c0; ch < c1; ch++) {
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    long base = x.offset + ((long) i * c + ch) * s;
+                    if (f32) for (long j = 0; j < s; j++) sum += sx.getAtIndex(ValueLayout.JAVA_FLOAT, base + j);
+                    else for (long j = 0; j < s; j++) sum += sx.getAtIndex(ValueLayout.JAVA_DOUBLE, base + j);
                 }
+                double mu = sum / m, sq = 0;
+                for (int i = 0; i < n; i++) {
+                    long base = x.offset + ((long) i * c + ch) * s;
+                    for (long j = 0; j < s; j++) {
+                        double v = at(sx, f32, base + j) - mu;
+                        sq += v * v;
+                    }
+                }
+                mean[ch] = mu;
+                var[ch] = sq / m;
             }
-            mean[ch] = mu;
-            var[ch] = sq / m;
-        }
+        });
         return new double[][] {mean, var};
     }
 
@@ -63,9 +66,10 @@ public final class Norm {
         T out = f.empty(x.dtype, x.shape.clone());
         MemorySegment sx = x.segment(), so = out.segment();
         boolean f32 = x.dtype == DType.F32;
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                long base = ((long) i * c + ch) * s;
+        Pool.forPlanes((long) n * c, s, (q0, q1) -> {
+            for (long q = q0; q < q1; q++) {
+                int ch = (int) (q % c);
+                long base = q * s;
                 double scale = invstd[ch] * w[ch], shift = b[ch] - mean[ch] * scale;
                 if (f32) {
                     float fs = (float) scale, fb = (float) shift;
@@ -74,7 +78,7 @@ public final class Norm {
                     for (long j = 0; j < s; j++) so.setAtIndex(ValueLayout.JAVA_DOUBLE, base + j, sx.getAtIndex(ValueLayout.JAVA_DOUBLE, x.offset + base + j) * scale + shift);
                 }
             }
-        }
+        });
         return out;
     }
 
@@ -85,19 +89,29 @@ public final class Norm {
         double[] sumG = new double[c], sumGx = new double[c];
         MemorySegment sx = x.segment(), sg = g.segment();
         boolean f32 = x.dtype == DType.F32;
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                long base = ((long) i * c + ch) * s;
-                double a = 0, b = 0;
-                for (long j = 0; j < s; j++) {
-                    double gv = at(sg, f32, g.offset + base + j);
-                    a += gv;
-                    b += gv * (at(sx, f32, x.offset + base + j) - mean[ch]);
+        Pool.forPlanes(c, (long) n * s, (c0, c1) -> {
+            for (int ch = (int) c0; ch < c1; ch++) {
+                double a = 0, b = 0, mu = mean[ch];
+                for (int i = 0; i < n; i++) {
+                    long base = ((long) i * c + ch) * s;
+                    if (f32) {
+                        for (long j = 0; j < s; j++) {
+                            double gv = sg.getAtIndex(ValueLayout.JAVA_FLOAT, g.offset + base + j);
+                            a += gv;
+                            b += gv * (sx.getAtIndex(ValueLayout.JAVA_FLOAT, x.offset + base + j) - mu);
+                        }
+                    } else {
+                        for (long j = 0; j < s; j++) {
+                            double gv = sg.getAtIndex(ValueLayout.JAVA_DOUBLE, g.offset + base + j);
+                            a += gv;
+                            b += gv * (sx.getAtIndex(ValueLayout.JAVA_DOUBLE, x.offset + base + j) - mu);
+                        }
+                    }
                 }
-                sumG[ch] += a;
-                sumGx[ch] += b * invstd[ch];
+                sumG[ch] = a;
+                sumGx[ch] = b * invstd[ch];
             }
-        }
+        });
         return new double[][] {sumG, sumGx};
     }
 
@@ -112,19 +126,43 @@ public final class Norm {
         T out = f.empty(x.dtype, x.shape.clone());
         MemorySegment sx = x.segment(), sg = g.segment(), so = out.segment();
         boolean f32 = x.dtype == DType.F32;
-        for (int i = 0; i < n; i++) {
-            for (int ch = 0; ch < c; ch++) {
-                long base = ((long) i * c + ch) * s;
+        Pool.forPlanes((long) n * c, s, (q0, q1) -> {
+            for (long q = q0; q < q1; q++) {
+                int ch = (int) (q % c);
+                long base = q * s;
+                // k·(g − mg − (x − μ)·invstd·mgx) = a·g + b·x + c0, per channel
                 double k = w[ch] * invstd[ch];
                 double mg = training ? sums[0][ch] / m : 0, mgx = training ? sums[1][ch] / m : 0;
-                for (long j = 0; j < s; j++) {
-                    double gv = at(sg, f32, g.offset + base + j);
-                    double xh = (at(sx, f32, x.offset + base + j) - mean[ch]) * invstd[ch];
-                    double v = k * (gv - mg - xh * mgx);
-                    if (f32) so.setAtIndex(ValueLayout.JAVA_FLOAT, base + j, (float) v);
-                    else so.setAtIndex(ValueLayout.JAVA_DOUBLE, base + j, v);
+                double a = k, b = -k * invstd[ch] * mgx, c0 = -k * mg + k * invstd[ch] * mgx * mean[ch];
+                if (f32) {
+                    float fa = (float) a, fb = (float) b, fc = (float) c0;
+                    for (long j = 0; j < s; j++) {
+                        so.setAtIndex(ValueLayout.JAVA_FLOAT, base + j, fa * sg.getAtIndex(ValueLayout.JAVA_FLOAT, g.offset + base + j)
+                                + fb * sx.getAtIndex(ValueLayout.JAVA_FLOAT, x.offset + base + j) + fc);
+                    }
+                } else {
+                    for (long j = 0; j < s; j++) {
+                        so.setAtIndex(ValueLayout.JAVA_DOUBLE, base + j, a * sg.getAtIndex(ValueLayout.JAVA_DOUBLE, g.offset + base + j)
+                                + b * sx.getAtIndex(ValueLayout.JAVA_DOUBLE, x.offset + base + j) + c0);
+                    }
                 }
             }
+        });
+        return out;
+    }
+
+    /** Dropout's mask from uniform draws u: 1/(1 − p) where u < 1 − p, else 0, a new contiguous array in {@code dtype}. */
+    public static <T extends Strided> T dropoutMask(Strided u, double p, DType dtype, Strided.Factory<T> f) {
+        Strided c = u.isContiguous() ? u : Layout.contiguousCopy(u, f);
+        T out = f.empty(dtype, u.shape.clone());
+        MemorySegment su = c.segment(), so = out.segment();
+        double keep = 1 - p, scale = 1 / keep;
+        long n = out.numel();
+        if (dtype == DType.F32 && c.dtype == DType.F32) {
+            float fk = (float) keep, fs = (float) scale;
+            for (long i = 0; i < n; i++) so.setAtIndex(ValueLayout.JAVA_FLOAT, i, su.getAtIndex(ValueLayout.JAVA_FLOAT, c.offset + i) < fk ? fs : 0f);
+        } else {
+            for (long i = 0; i < n; i++) Kernels.set(so, dtype, i, Kernels.get(su, c.dtype, c.offset + i) < keep ? scale : 0);
         }
         return out;
     }

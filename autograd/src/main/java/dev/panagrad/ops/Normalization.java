@@ -4,12 +4,10 @@ import static dev.panagrad.ops.Ops.apply;
 import static dev.panagrad.ops.Ops.grads;
 import static dev.panagrad.ops.Ops.in;
 import static dev.panagrad.ops.Ops.save;
-import static dev.panagrad.ops.Ops.zip;
 
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Norm;
 import dev.panagrad.array.Shape;
-import dev.panagrad.kernel.BinaryOp;
 import dev.panagrad.ops.Ops.Op;
 
 /**
@@ -97,9 +95,7 @@ public final class Normalization {
             throw new IllegalArgumentException("dropout: expected uniform draws of the input's shape " + Shape.str(x.shapeView())
                     + ", got " + (uniform == null ? "none" : Shape.str(uniform.shapeView())));
         }
-        T keep = Layout.converted(zip(BinaryOp.LT, uniform, 1 - p), x.dtype(), x.factory());
-        T mask = zip(BinaryOp.MUL, keep, 1 / (1 - p));
-        keep.dropWhenUnused();
+        T mask = Norm.dropoutMask(uniform, p, x.dtype(), x.factory());
         T out = Pointwise.mul(x, mask);
         mask.dropWhenUnused();   // the graph's alone now: back to the pool after backward
         return out;

@@ -10,7 +10,8 @@ import java.util.Map;
  * p −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). Adam adds wd·p to g; AdamW multiplies p by (1 − lr·wd) first.
  */
 public class Adam extends Optimizer {
-    private final double lr, beta1, beta2, eps, weightDecay;
+    private final double beta1, beta2, eps, weightDecay;
+    private double lr;
     private final boolean decoupled;
     private final Tensor[] m, v;
     private long t;
@@ -34,6 +35,14 @@ public class Adam extends Optimizer {
         this.decoupled = decoupled;
         this.m = new Tensor[this.params.size()];
         this.v = new Tensor[this.params.size()];
+    }
+
+    public double lr() { return lr; }
+
+    /** Sets the learning rate of the next steps (a schedule; PyTorch's {@code param_groups[0]["lr"] = lr}). */
+    public void setLr(double lr) {
+        if (!(lr >= 0)) throw new IllegalArgumentException("Adam: invalid lr " + lr);
+        this.lr = lr;
     }
 
     @Override

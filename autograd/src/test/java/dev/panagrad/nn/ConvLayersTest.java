@@ -106,6 +106,28 @@ class ConvLayersTest {
         assertSame(x, d.forward(x));
     }
 
+    /**
+     * Inputs big enough that pooling and batch norm split their planes across the cores (the golden
+     * cases are small): the results equal the same math composed of plain ops (reshape + amax, mean and
+     * variance), and max pooling's gradient lands on each window's maximum.
+     */
+    @Test
+    void poolingAndBatchNormOnBigInputsEqualTheirCompositions() {
+        Tensor x = new Generator(11).randn(DType.F32, 8, 16, 32, 32).requiresGrad(true);
+        Tensor pooled = x.maxPool2d(new int[] {2}, null, new int[] {0}, new int[] {1});
+        Tensor reference = x.detach().reshape(8, 16, 16, 2, 16, 2).amax(new int[] {3, 5}, false);
+        assertArrayEquals(reference.toFloatArray(), pooled.toFloatArray(), 0f);
+        pooled.sum().backward();
+        Tensor hits = x.detach().eq(pooled.detach().reshape(8, 16, 16, 1, 16, 1).expand(8, 16, 16, 2, 16, 2).reshape(8, 16, 32, 32));
+        assertArrayEquals(hits.to(DType.F32).toFloatArray(), x.grad().toFloatArray(), 0f, "gradient 1 at each window's maximum, 0 elsewhere");
+
+        Tensor y = Tensor.batchNorm(x.detach(), null, null, null, null, true, 0.1, 1e-5);
+        Tensor mean = x.detach().mean(new int[] {0, 2, 3}, true);
+        Tensor var = x.detach().sub(mean).pow(2).mean(new int[] {0, 2, 3}, true);
+        Tensor want = x.detach().sub(mean).div(var.add(1e-5).sqrt());
+        assertArrayEquals(want.toFloatArray(), y.toFloatArray(), 2e-5f);
+    }
+
     @Test
     void trainAndEvalReachEveryLayer() {
         Sequential m = smallCnn(1);
