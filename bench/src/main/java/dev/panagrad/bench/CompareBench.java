@@ -26,7 +26,8 @@ import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
  * {@code ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--out DIR]}: the MLP training
- * step (batch 256, 1024, 4096) and the tiny-op chain, Panagrad ({@link CompareWorker}, a JVM of its
+ * step (batch 256, 1024, 4096), the tiny-op chain, the CNN training step of {@code train --model cnn}
+ * (batch 256) and one 3×3 64→64 convolution forward and backward (28×28, batch 256), Panagrad ({@link CompareWorker}, a JVM of its
  * own) against PyTorch ({@code bench/peers/pytorch/peer.py} under {@code /usr/bin/python3}).
  *
  * <p>Fairness: both sides run on the same OpenBLAS core. When PyTorch's older OpenBLAS reports a core
@@ -162,6 +163,8 @@ public final class CompareBench {
         JsonArray plan = new JsonArray();
         for (int[] w : p) plan.add(step("mlp_step_b" + w[0], w[1], w[2]));
         plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
+        plan.add(step("cnn_step_b256", quick ? 1 : 2, quick ? 3 : 5));
+        plan.add(step("conv2d_fwd_bwd", 1, quick ? 3 : 5));
         return plan;
     }
 

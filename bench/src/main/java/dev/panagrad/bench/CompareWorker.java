@@ -33,7 +33,7 @@ public final class CompareWorker {
             }
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Map<String, Workloads.MlpStep> steps = new LinkedHashMap<>();
+        Map<String, AutoCloseable> steps = new LinkedHashMap<>();
         try {
             OpenBlas blas = OpenBlas.get();
             BlasInfo info = blas.info();
@@ -88,16 +88,26 @@ public final class CompareWorker {
             System.exit(1);
         } finally {
             // each model's scope was opened inside the one before: close the last first
-            new java.util.ArrayList<>(steps.values()).reversed().forEach(Workloads.MlpStep::close);
+            for (AutoCloseable c : new java.util.ArrayList<>(steps.values()).reversed()) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // exiting anyway
+                }
+            }
         }
     }
 
-    /** The work named {@code name}: "mlp_step_bN" (one model per batch, kept between rounds) or "tiny_op_chain". */
-    private static DoubleSupplier work(String name, Map<String, Workloads.MlpStep> steps) {
+    /** The work named {@code name}: "mlp_step_bN", "cnn_step_bN" (one model per batch, kept between rounds), "conv2d_fwd_bwd" or "tiny_op_chain". */
+    private static DoubleSupplier work(String name, Map<String, AutoCloseable> steps) {
         if (name.equals("tiny_op_chain")) return Workloads::tinyOpChain;
         if (name.startsWith("mlp_step_b")) {
-            return steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(n.substring("mlp_step_b".length()))))::step;
+            return ((Workloads.MlpStep) steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(n.substring("mlp_step_b".length())))))::step;
         }
+        if (name.startsWith("cnn_step_b")) {
+            return ((Workloads.CnnStep) steps.computeIfAbsent(name, n -> new Workloads.CnnStep(Integer.parseInt(n.substring("cnn_step_b".length())))))::step;
+        }
+        if (name.equals("conv2d_fwd_bwd")) return ((Workloads.Conv2dFwdBwd) steps.computeIfAbsent(name, n -> new Workloads.Conv2dFwdBwd()))::step;
         throw new IllegalArgumentException("unknown work " + name);
     }
 

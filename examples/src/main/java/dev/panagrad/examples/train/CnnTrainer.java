@@ -80,7 +80,7 @@ public final class CnnTrainer implements TrainingJob {
         return "CNN conv32-BN-ReLU-pool, conv64-BN-ReLU-pool, dropout 0.25, linear 128, linear " + classes + "; "
                 + String.format(Locale.ROOT, "%,d", model.parameterCount()) + " parameters, Adam batch " + opt.batch()
                 + (micro != opt.batch() ? " (" + MicroBatchPlanner.split(opt.batch(), micro) + ")" : "")
-                + ", lr " + opt.lr() + " (cosine decay), seed " + opt.seed() + ", OpenBLAS " + blasThreads + " threads";
+                + ", lr " + opt.lr() + " (cosine decay), seed " + opt.seed() + ", OpenBLAS " + blasThreads + (blasThreads == 1 ? " thread" : " threads") + " (convolutions: samples split across " + Runtime.getRuntime().availableProcessors() + " cores)";
     }
 
     private Tensor images(Tensor rows) { return rows.view(rows.size(0), 1, side, side); }

@@ -110,7 +110,7 @@ public final class TrainOptions {
 
     @Option(names = "--model", paramLabel = "NAME", order = 22,
             description = "mlp (default: the MLP above, SGD) or cnn (two conv-BN-ReLU-pool blocks, dropout, two linear layers, Adam;"
-                    + " its defaults: --batch 128 --lr 0.001 --epochs 6)")
+                    + " its defaults: --batch 128 --lr 0.001 --epochs 6 --threads 1, its convolutions using every core)")
     private String model = "mlp";
 
     @Option(names = "--dataset", paramLabel = "NAME", order = 23,
@@ -206,6 +206,9 @@ public final class TrainOptions {
             if (!given.contains("--batch")) batch = CnnTrainer.BATCH;
             if (!given.contains("--lr")) lr = CnnTrainer.LR;
             if (!given.contains("--epochs")) epochs = CnnTrainer.EPOCHS;
+            // the convolutions split their samples across the cores themselves, each GEMM on one thread: OpenBLAS
+            // threading on top would only spin (and switch its thread count with timing, changing the rounding)
+            if (!given.contains("--threads")) threads = 1;
             if (microBatch > batch || (microBatch > 0 && batch % microBatch != 0)) {
                 throw new IllegalArgumentException("--micro-batch " + microBatch + " must divide --batch " + batch);
             }
