@@ -22,11 +22,11 @@ public final class Pooling {
 
     private static int[] pair(int[] v, String what) {
         if (v.length == 1) return new int[] {v[0], v[0]};
-        if (v.length != 2) throw new IllegalArgumentException("max_pool2d: " + what + " must either be a single int, or a tuple of two ints, got " + Arrays.toString(v));
+        if (v.length != 2) throw new IllegalArgumentException("pool2d: " + what + " must either be a single int, or a tuple of two ints, got " + Arrays.toString(v));
         return v.clone();
     }
 
-    private static Pool.Window window(String op, int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation) {
+    private static Pool.Window window(int[] input, int[] kernel, int[] stride, int[] padding, int[] dilation) {
         int[] k = pair(kernel, "kernel_size"), s = stride == null || stride.length == 0 ? k : pair(stride, "stride"), p = pair(padding, "padding"), d = pair(dilation, "dilation");
         if (input.length != 3 && input.length != 4) throw new IllegalArgumentException("non-empty 3D or 4D (batch mode) tensor expected for input");
         if (k[0] <= 0 || k[1] <= 0) throw new IllegalArgumentException("kernel size should be greater than zero, but got kH: " + k[0] + " kW: " + k[1]);
@@ -53,7 +53,7 @@ public final class Pooling {
      */
     @Op("MaxPool2DWithIndicesBackward0")
     public static <T extends Operand<T>> T maxPool2d(T x, int[] kernel, int[] stride, int[] padding, int[] dilation) {
-        Pool.Window w = window("max_pool2d", x.shapeView(), kernel, stride, padding, dilation);
+        Pool.Window w = window(x.shapeView(), kernel, stride, padding, dilation);
         if (!x.dtype().isFloatingPoint()) throw new IllegalArgumentException("\"max_pool2d\" not implemented for '" + Ops.typeName(x.dtype()) + "'");
         Pool.MaxResult<T> r = Pool.max(Layout.contiguous(x, x.factory()), w, x.factory());
         int[] inShape = x.shape();
@@ -64,7 +64,7 @@ public final class Pooling {
     /** {@code F.avg_pool2d(x, kernel, stride, padding)} with {@code count_include_pad=True} (the window's size divides). */
     @Op("AvgPool2DBackward0")
     public static <T extends Operand<T>> T avgPool2d(T x, int[] kernel, int[] stride, int[] padding) {
-        Pool.Window w = window("avg_pool2d", x.shapeView(), kernel, stride, padding, new int[] {1});
+        Pool.Window w = window(x.shapeView(), kernel, stride, padding, new int[] {1});
         if (!x.dtype().isFloatingPoint()) throw new IllegalArgumentException("\"avg_pool2d\" not implemented for '" + Ops.typeName(x.dtype()) + "'");
         int[] inShape = x.shape();
         return apply("AvgPool2DBackward0", Pool.avg(Layout.contiguous(x, x.factory()), w, x.factory()), in(x), none(),
@@ -80,7 +80,7 @@ public final class Pooling {
         int[] xs = x.shapeView();
         if (xs.length != 3 && xs.length != 4) throw new IllegalArgumentException("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got " + Shape.str(xs));
         for (int d = 0; d < xs.length; d++) {
-            if (d < xs.length - 2 && xs[d] == 0 && d > 0 || d >= xs.length - 2 && xs[d] == 0) {
+            if (xs[d] == 0 && !(xs.length == 4 && d == 0)) {   // only a batch may be empty
                 throw new IllegalArgumentException("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
                         + Shape.str(xs) + " with dimension " + d + " being empty");
             }

@@ -31,7 +31,7 @@ import java.util.Locale;
  */
 public final class CnnTrainer implements TrainingJob {
     /** The defaults of --model cnn where the options were not given. */
-    public static final int BATCH = 128, EPOCHS = 6;
+    public static final int BATCH = 128, EPOCHS = 10;
     public static final double LR = 1e-3;
 
     private final int side, classes;

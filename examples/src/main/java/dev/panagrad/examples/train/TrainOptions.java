@@ -110,7 +110,7 @@ public final class TrainOptions {
 
     @Option(names = "--model", paramLabel = "NAME", order = 22,
             description = "mlp (default: the MLP above, SGD) or cnn (two conv-BN-ReLU-pool blocks, dropout, two linear layers, Adam;"
-                    + " its defaults: --batch 128 --lr 0.001 --epochs 6 --threads 1, its convolutions using every core)")
+                    + " its defaults: --batch 128 --lr 0.001 --epochs 10 --threads 1, its convolutions using every core)")
     private String model = "mlp";
 
     @Option(names = "--dataset", paramLabel = "NAME", order = 23,
