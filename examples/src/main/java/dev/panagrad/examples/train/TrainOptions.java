@@ -124,8 +124,9 @@ public final class TrainOptions {
                     + " checkpoint there every K steps (default 100) and at the end; a rerun resumes from the newest")
     private int checkpointEvery;
 
-    @Option(names = "--autocast", paramLabel = "bf16", converter = AutocastChoice.class, order = 20,
-            description = "bf16: mixed precision, the GEMMs in bfloat16 on oneDNN with float32 master weights (default off)")
+    @Option(names = {"--precision", "--autocast"}, paramLabel = "bf16", converter = AutocastChoice.class, order = 20,
+            description = "bf16: mixed precision, the GEMMs in bfloat16 on oneDNN with float32 master weights (default f32;"
+                    + " --autocast is the same option)")
     private AutocastMode autocast = AutocastMode.OFF;
 
     /** --autocast's values. */
@@ -336,8 +337,8 @@ public final class TrainOptions {
         public AutocastMode convert(String v) {
             return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "bf16", "bfloat16" -> AutocastMode.BF16;
-                case "off" -> AutocastMode.OFF;
-                default -> throw new TypeConversionException("must be bf16 (or off), got '" + v + "'");
+                case "off", "f32", "float32" -> AutocastMode.OFF;
+                default -> throw new TypeConversionException("must be bf16 or f32, got '" + v + "'");
             };
         }
     }
