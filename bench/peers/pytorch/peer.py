@@ -78,6 +78,47 @@ class MlpStep:
             raise RuntimeError(f"mlp step at batch {self.batch}: loss {v}")
 
 
+class CnnStep:
+    """The train command's --model cnn at a fixed batch: conv32-BN-ReLU-pool, conv64-BN-ReLU-pool, dropout 0.25,
+    linear 128, linear 10 on 1x28x28 images, cross-entropy, Adam; checks its loss."""
+
+    def __init__(self, batch):
+        torch.manual_seed(0)
+        self.model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                                   nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                                   nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10))
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss_fn = nn.CrossEntropyLoss()
+        self.x = torch.rand(batch, 1, 28, 28)
+        self.y = torch.randint(0, 10, (batch,))
+
+    def __call__(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.y)
+        loss.backward()
+        self.opt.step()
+        v = loss.item()
+        if not (v == v) or v <= 0 or v == float("inf"):
+            raise RuntimeError(f"cnn step: loss {v}")
+
+
+class Conv2dFwdBwd:
+    """One 3x3 convolution, 64 -> 64 channels, padding 1, on [256, 64, 28, 28]: forward, (y * g).sum() backward."""
+
+    def __init__(self):
+        torch.manual_seed(0)
+        self.conv = nn.Conv2d(64, 64, 3, padding=1)
+        self.x = torch.randn(256, 64, 28, 28, requires_grad=True)
+        self.g = torch.randn(256, 64, 28, 28)
+
+    def __call__(self):
+        self.conv.zero_grad()
+        self.x.grad = None
+        self.conv(self.x).backward(self.g)
+        if self.x.grad is None or self.conv.weight.grad is None:
+            raise RuntimeError("conv2d: no gradient")
+
+
 def tiny_op_chain():
     """1000 x (x = x*1.0001 + 0.0001) on one element, forward and backward: 2000 ops."""
     x0 = torch.ones(1, requires_grad=True)
@@ -174,6 +215,14 @@ def work(name, steps):
         if name not in steps:
             bf16 = name.endswith("_bf16")
             steps[name] = MlpStep(int(name[len("mlp_step_b"):len(name) - (5 if bf16 else 0)]), bf16)
+        return steps[name]
+    if name.startswith("cnn_step_b"):
+        if name not in steps:
+            steps[name] = CnnStep(int(name[len("cnn_step_b"):]))
+        return steps[name]
+    if name == "conv2d_fwd_bwd":
+        if name not in steps:
+            steps[name] = Conv2dFwdBwd()
         return steps[name]
     raise ValueError(f"unknown work {name}")
 

@@ -259,6 +259,16 @@ OPS = {
     "layer_norm": lambda i, a: F.layer_norm(i[0], a["shape"], i[1] if len(i) > 1 else None, i[2] if len(i) > 2 else None, eps=a["eps"]),   # layerNorm(shape, w, b, eps)
     "attention_softmax": lambda i, a: _attention_softmax(i[0], a["scale"], a["causal"], i[1] if len(i) > 1 else None),   # attentionSoftmax(scale, causal, mask)
     "sdpa": lambda i, a: _sdpa(i[0], i[1], i[2], i[3] if len(i) > 3 else None, a["causal"]),   # Tensor.scaledDotProductAttention(q, k, v, mask, causal, 0)
+    # convolutional networks (cnn_cases)
+    "conv2d": lambda i, a: F.conv2d(i[0], i[1], i[2] if len(i) > 2 else None, a["stride"], a["padding"], a["dilation"], a["groups"]),   # Tensor.conv2d(x, w, b, stride, padding, dilation, groups)
+    "conv1d": lambda i, a: F.conv1d(i[0], i[1], i[2] if len(i) > 2 else None, a["stride"], a["padding"], a["dilation"], a["groups"]),   # Tensor.conv1d(...)
+    "max_pool2d": lambda i, a: F.max_pool2d(i[0], a["kernel"], a.get("stride") or None, a["padding"], a["dilation"]),   # maxPool2d(kernel, stride, padding, dilation)
+    "avg_pool2d": lambda i, a: F.avg_pool2d(i[0], a["kernel"], a.get("stride") or None, a["padding"]),   # avgPool2d(kernel, stride, padding)
+    "adaptive_avg_pool2d": lambda i, a: F.adaptive_avg_pool2d(i[0], a["size"]),   # adaptiveAvgPool2d(oh, ow)
+    "batch_norm": lambda i, a: F.batch_norm(i[0], *(list(i[1:3]) if len(i) > 2 else [None, None]), *(list(i[3:5]) if len(i) > 4 else [None, None]),
+                                            training=a["training"], momentum=a["momentum"], eps=a["eps"]),   # Tensor.batchNorm(x, rm, rv, w, b, ...)
+    "dropout": lambda i, a: F.dropout(i[0], a["p"], a["training"]),   # dropout(p, training, generator)
+    "leaky_relu": lambda i, a: F.leaky_relu(i[0], a["slope"]),   # leakyRelu(slope)
 }
 
 
@@ -1101,6 +1111,7 @@ def named_cases():
     inference_cases(case)
     transformer_cases(case)
     double_backward_cases(case)
+    cnn_cases(case)
 
     for c in cases:
         c["expect"] = run_program(c)
@@ -1591,6 +1602,128 @@ def transformer_cases(case):
     case("layer_norm_wrong_shape", gt, "F.layer_norm(x [2,3], [4])",
          {"x": t_in(vals(6, 1), shape=[2, 3])},
          [{"op": "layer_norm", "in": ["x"], "args": {"shape": [4], "eps": 1e-5}, "out": "y"}], match_message=True)
+
+
+def cnn_cases(case):
+    """Issue 13: convolution, pooling, batch norm, dropout, leaky relu; float32 and float64; errors as PyTorch words them."""
+    gc = "issue 13: convolutional networks (ops Convolution, Pooling, Normalization, Activations)"
+
+    def vals(shape, salt, dt, scale=1.0):
+        n = int(np.prod(shape))
+        # k/32 steps in [-2, 2): exact in float32 and float64, deterministic, no ties unless asked for
+        return t_in([scale * ((((i + 1) * 7919 + salt * 104729) % 127) - 63) / 32 for i in range(n)], dt, shape=list(shape))
+
+    def weighted(y, shape, salt, dt, inputs):
+        inputs["g" + y] = vals(shape, salt, dt)
+        return [{"op": "mul", "in": [y, "g" + y], "out": y + "g"}, {"op": "sum", "in": [y + "g"], "out": "s" + y}]
+
+    def conv_case(name, dt, xs, ws, bias, args, permuted=False, op="conv2d"):
+        inputs = {"x": vals(xs, 1, dt), "w": vals(ws, 2, dt, 0.5)}
+        inputs["x"]["requires_grad"] = True
+        inputs["w"]["requires_grad"] = True
+        steps, x = [], "x"
+        if permuted:   # a non-contiguous leaf: x stored as [N, H, W, C] (channels last), permuted to [N, C, H, W]
+            n, c, h, w = xs
+            inputs["x"] = vals([n, h, w, c], 1, dt)
+            steps += [{"op": "permute", "in": ["x"], "args": {"dims": [0, 3, 1, 2]}, "out": "xp"}, {"op": "leaf_of", "in": ["xp"], "out": "xl"}]
+            x = "xl"
+        ins = [x, "w"]
+        if bias:
+            inputs["b"] = vals([ws[0]], 3, dt)
+            inputs["b"]["requires_grad"] = True
+            ins.append("b")
+        ref = getattr(F, op)(tensor_of(inputs["x"]).permute(0, 3, 1, 2) if permuted else tensor_of(inputs["x"]), tensor_of(inputs["w"]),
+                             None, args["stride"], args["padding"], args["dilation"], args["groups"])
+        steps.append({"op": op, "in": ins, "args": args, "out": "y"})
+        steps += weighted("y", list(ref.shape), 4, dt, inputs)
+        steps.append({"op": "backward", "in": ["sy"]})
+        case(name + "_" + dt, gc, f"{op}{tuple(xs)} * weight{tuple(ws)} {args}, bias={bias}{', x a permuted (channels-last) leaf' if permuted else ''}; (y * g).sum().backward()",
+             inputs, steps)
+
+    def one(op, args):
+        return {"stride": args.get("stride", [1, 1]), "padding": args.get("padding", [0, 0]), "dilation": args.get("dilation", [1, 1]), "groups": args.get("groups", 1)}
+
+    for dt in ("float32", "float64"):
+        conv_case("conv2d_3x3_pad1_bias", dt, [2, 3, 5, 5], [4, 3, 3, 3], True, one("conv2d", {"padding": [1, 1]}))
+        conv_case("conv2d_stride2_dilation2_nonsquare", dt, [1, 2, 7, 8], [3, 2, 2, 3], False, one("conv2d", {"stride": [2, 1], "padding": [1, 2], "dilation": [2, 2]}))
+        conv_case("conv2d_groups2_permuted_input", dt, [2, 4, 5, 4], [6, 2, 3, 2], True, one("conv2d", {"stride": [1, 2], "groups": 2}), permuted=True)
+        conv_case("conv2d_1x1_batch1", dt, [1, 3, 4, 4], [5, 3, 1, 1], True, one("conv2d", {}))
+        conv_case("conv1d_stride2_pad1", dt, [2, 3, 9], [4, 3, 3], True, {"stride": 2, "padding": 1, "dilation": 1, "groups": 1}, op="conv1d")
+
+        for name, op, args, shape in (
+                ("max_pool2d_2x2", "max_pool2d", {"kernel": [2, 2], "stride": [], "padding": [0, 0], "dilation": [1, 1]}, [2, 3, 6, 6]),
+                ("max_pool2d_3x2_stride_pad_dilation", "max_pool2d", {"kernel": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, [1, 2, 7, 6]),
+                ("avg_pool2d_3x3_stride2_pad1", "avg_pool2d", {"kernel": [3, 3], "stride": [2, 2], "padding": [1, 1]}, [2, 2, 7, 6]),
+                ("avg_pool2d_2x2", "avg_pool2d", {"kernel": [2, 2], "stride": [], "padding": [0, 0]}, [1, 3, 4, 6]),
+                ("adaptive_avg_pool2d_3x2", "adaptive_avg_pool2d", {"size": [3, 2]}, [2, 2, 7, 5]),
+                ("adaptive_avg_pool2d_1x1", "adaptive_avg_pool2d", {"size": [1, 1]}, [2, 3, 4, 4]),
+                ("leaky_relu", "leaky_relu", {"slope": 0.1}, [3, 4])):
+            inputs = {"x": vals(shape, 5, dt)}
+            inputs["x"]["requires_grad"] = True
+            ref = OPS[op]([tensor_of(inputs["x"])], args)
+            steps = [{"op": "transpose", "in": ["x"], "args": {"d0": -1, "d1": -2}, "out": "xt"}, {"op": "leaf_of", "in": ["xt"], "out": "xl"},
+                     {"op": op, "in": ["xl"], "args": args, "out": "y"}]
+            if op == "leaky_relu":
+                steps = [{"op": op, "in": ["x"], "args": args, "out": "y"}]
+            else:
+                ref = OPS[op]([tensor_of(inputs["x"]).transpose(-1, -2)], args)
+            steps += weighted("y", list(ref.shape), 6, dt, inputs)
+            steps.append({"op": "backward", "in": ["sy"]})
+            case(name + "_" + dt, gc, f"{op} {args} of a transposed leaf {shape[:-2] + shape[-1:] + shape[-2:-1]}; (y * g).sum().backward()", inputs, steps)
+
+        # max pool ties: every window has its maximum twice; the gradient goes to the first (row-major)
+        inputs = {"x": t_in([1, 1, 0, 2, 3, 3, 2, 0, -1, -1, -1, -1, 5, 0, 5, 5], dt, shape=[1, 1, 4, 4], requires_grad=True)}
+        case("max_pool2d_ties_first_maximum_" + dt, gc, "F.max_pool2d of windows with tied maxima: the gradient goes to the first in row-major order",
+             inputs, [{"op": "max_pool2d", "in": ["x"], "args": {"kernel": [2, 2], "stride": [], "padding": [0, 0], "dilation": [1, 1]}, "out": "y"},
+                      {"op": "sum", "in": ["y"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+
+        for training, shape in ((True, [4, 3, 2, 3]), (False, [3, 3, 2, 2]), (True, [5, 3])):
+            inputs = {"x": vals(shape, 7, dt), "rm": t_in([0.5, -0.25, 0.125], dt), "rv": t_in([1.5, 0.75, 2.0], dt),
+                      "w": t_in([1.5, -0.5, 2.0], dt, requires_grad=True), "b": t_in([0.25, 0.5, -1.0], dt, requires_grad=True)}
+            inputs["x"]["requires_grad"] = True
+            ref = list(shape)
+            steps = [{"op": "batch_norm", "in": ["x", "rm", "rv", "w", "b"], "args": {"training": training, "momentum": 0.1, "eps": 1e-5}, "out": "y"},
+                     {"op": "clone", "in": ["rm"], "out": "rm_after"}, {"op": "clone", "in": ["rv"], "out": "rv_after"}]
+            steps += weighted("y", ref, 8, dt, inputs)
+            steps.append({"op": "backward", "in": ["sy"]})
+            mode = "training" if training else "eval"
+            case(f"batch_norm_{mode}_{len(shape)}d_{dt}", gc, f"F.batch_norm({mode}) of {shape}: output, running mean/var after (unbiased variance), gradients of x, weight, bias",
+                 inputs, steps)
+        inputs = {"x": vals([4, 2, 3, 3], 9, dt)}
+        inputs["x"]["requires_grad"] = True
+        case("batch_norm_no_affine_no_running_" + dt, gc, "F.batch_norm(x, None, None, training=True): batch statistics only",
+             inputs, [{"op": "batch_norm", "in": ["x"], "args": {"training": True, "momentum": 0.1, "eps": 1e-5}, "out": "y"},
+                      *weighted("y", [4, 2, 3, 3], 10, dt, inputs), {"op": "backward", "in": ["sy"]}])
+        for p, training in ((0.0, True), (0.5, False), (1.0, True)):
+            inputs = {"x": vals([3, 4], 11, dt)}
+            inputs["x"]["requires_grad"] = True
+            case(f"dropout_p{p}_{'train' if training else 'eval'}_{dt}", gc, f"F.dropout(x, {p}, training={training}): deterministic cases (identity, zeros)",
+                 inputs, [{"op": "dropout", "in": ["x"], "args": {"p": p, "training": training}, "out": "y"},
+                          *weighted("y", [3, 4], 12, dt, inputs), {"op": "backward", "in": ["sy"]}])
+
+    def refused(name, why, inputs, steps):
+        case(name, gc, why, inputs, steps, match_message=True)
+
+    refused("conv2d_kernel_larger_than_padded_input_refused", "F.conv2d of a 2x2 image with a 3x3 kernel",
+            {"x": vals([1, 3, 2, 2], 1, "float32"), "w": vals([4, 3, 3, 3], 2, "float32")},
+            [{"op": "conv2d", "in": ["x", "w"], "args": one("conv2d", {}), "out": "y"}])
+    refused("conv2d_channels_mismatch_refused", "F.conv2d of 2 channels with a weight for 3",
+            {"x": vals([1, 2, 5, 5], 1, "float32"), "w": vals([4, 3, 3, 3], 2, "float32")},
+            [{"op": "conv2d", "in": ["x", "w"], "args": one("conv2d", {}), "out": "y"}])
+    refused("conv2d_groups_not_dividing_channels_refused", "F.conv2d(groups=2) of 3 channels (the weight needs 6)",
+            {"x": vals([1, 3, 5, 5], 1, "float32"), "w": vals([4, 3, 3, 3], 2, "float32")},
+            [{"op": "conv2d", "in": ["x", "w"], "args": one("conv2d", {"groups": 2}), "out": "y"}])
+    refused("conv2d_groups_not_dividing_weight_refused", "F.conv2d(groups=2) with 5 output channels",
+            {"x": vals([1, 6, 5, 5], 1, "float32"), "w": vals([5, 3, 3, 3], 2, "float32")},
+            [{"op": "conv2d", "in": ["x", "w"], "args": one("conv2d", {"groups": 2}), "out": "y"}])
+    refused("conv2d_2d_input_refused", "F.conv2d of a 2-D input (3-D is an unbatched image in PyTorch 1.13, 4-D a batch)",
+            {"x": vals([5, 5], 1, "float32"), "w": vals([4, 3, 3, 3], 2, "float32")},
+            [{"op": "conv2d", "in": ["x", "w"], "args": one("conv2d", {}), "out": "y"}])
+    refused("batch_norm_training_one_value_per_channel_refused", "F.batch_norm(training=True) of a [1, 3] batch",
+            {"x": vals([1, 3], 1, "float32"), "rm": t_in([0, 0, 0]), "rv": t_in([1, 1, 1])},
+            [{"op": "batch_norm", "in": ["x", "rm", "rv"], "args": {"training": True, "momentum": 0.1, "eps": 1e-5}, "out": "y"}])
+    refused("dropout_probability_refused", "F.dropout(x, 1.5)", {"x": vals([3], 1, "float32")},
+            [{"op": "dropout", "in": ["x"], "args": {"p": 1.5, "training": True}, "out": "y"}])
 
 
 def double_backward_cases(case):

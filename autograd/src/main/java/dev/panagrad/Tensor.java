@@ -451,6 +451,41 @@ public final class Tensor extends Operand<Tensor> {
     /** {@code x·wᵀ + b} (b may be null), optionally followed by relu: a Linear layer in one GEMM. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b, boolean relu) { return LinearAlgebra.linear(x, w, b, relu); }
 
+    // ---------------------------------------------------------------- convolutional networks (ops.Convolution, Pooling, Normalization, Activations)
+
+    /** {@code F.conv2d(x, w, b, stride, padding, dilation, groups)}: x [N, C, H, W] or [C, H, W], w [Cout, C/groups, kh, kw], b [Cout] or null. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation, int groups) {
+        return dev.panagrad.ops.Convolution.conv2d(x, w, b, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.conv1d(x, w, b, stride, padding, dilation, groups)}: x [N, C, L] or [C, L], w [Cout, C/groups, k]. */
+    public static Tensor conv1d(Tensor x, Tensor w, Tensor b, int stride, int padding, int dilation, int groups) {
+        return dev.panagrad.ops.Convolution.conv1d(x, w, b, stride, padding, dilation, groups);
+    }
+
+    /** {@code F.max_pool2d(x, kernel, stride, padding, dilation)}; stride null: the kernel. */
+    public Tensor maxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation) { return dev.panagrad.ops.Pooling.maxPool2d(this, kernel, stride, padding, dilation); }
+
+    /** {@code F.avg_pool2d(x, kernel, stride, padding)} (count_include_pad); stride null: the kernel. */
+    public Tensor avgPool2d(int[] kernel, int[] stride, int[] padding) { return dev.panagrad.ops.Pooling.avgPool2d(this, kernel, stride, padding); }
+
+    /** {@code F.adaptive_avg_pool2d(x, (oh, ow))}. */
+    public Tensor adaptiveAvgPool2d(int oh, int ow) { return dev.panagrad.ops.Pooling.adaptiveAvgPool2d(this, oh, ow); }
+
+    /** {@code F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)}; any of the four vectors may be null. */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias, boolean training, double momentum, double eps) {
+        return dev.panagrad.ops.Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** {@code F.dropout(x, p, training)}, the mask drawn from {@code generator}: x itself when not training. */
+    public Tensor dropout(double p, boolean training, Generator generator) {
+        boolean draw = training && p > 0 && p < 1 && numel() > 0;
+        return dev.panagrad.ops.Normalization.dropout(this, draw ? generator.rand(dtype(), shape()) : null, p, training);
+    }
+
+    /** {@code F.leaky_relu(x, slope)}. */
+    public Tensor leakyRelu(double slope) { return dev.panagrad.ops.Activations.leakyRelu(this, slope); }
+
     // ---------------------------------------------------------------- in-place (ops.InPlace)
 
     public Tensor addInPlace(Tensor o) { return InPlace.add(this, o, 1); }

@@ -150,8 +150,28 @@ class GradCheckTest {
                 Arguments.of("scaled dot-product attention, causal, heads", (Op) in -> Tensor.scaledDotProductAttention(in[0], in[1], in[2], null, true, 0),
                         new Tensor[] {any(2, 2, 3, 4), leafOf(any(2, 2, 4, 3).transpose(-2, -1)), any(2, 2, 3, 5)}),
                 Arguments.of("cross entropy", (Op) in -> Functional.crossEntropy(in[0], Tensor.fromArray(new long[] {1, 0, 3}, 3)), new Tensor[] {sliced()}),
-                Arguments.of("mse", (Op) in -> Functional.mseLoss(in[0], in[1]), new Tensor[] {transposed(), sliced()}));
+                Arguments.of("mse", (Op) in -> Functional.mseLoss(in[0], in[1]), new Tensor[] {transposed(), sliced()}),
+                // convolutional networks (issue 13): channels-last (permuted) or transposed leaves
+                Arguments.of("conv2d, groups 2, stride, padding, dilation, non-square kernel, channels-last input",
+                        (Op) in -> Tensor.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 2}, new int[] {1, 2}, 2),
+                        new Tensor[] {leafOf(any(2, 5, 6, 4).permute(0, 3, 1, 2)), any(4, 2, 3, 2), any(4)}),
+                Arguments.of("conv2d 3x3 padding 1, no bias, batch 1", (Op) in -> Tensor.conv2d(in[0], in[1], null, new int[] {1}, new int[] {1}, new int[] {1}, 1),
+                        new Tensor[] {any(1, 2, 4, 5), leafOf(any(3, 2, 2, 3).transpose(2, 3))}),
+                Arguments.of("conv1d stride 2 padding 1", (Op) in -> Tensor.conv1d(in[0], in[1], in[2], 2, 1, 1, 1), new Tensor[] {any(2, 3, 7), any(2, 3, 3), any(2)}),
+                Arguments.of("max_pool2d 3x2, stride, padding, dilation, transposed input",
+                        (Op) in -> in[0].maxPool2d(new int[] {3, 2}, new int[] {2, 1}, new int[] {1, 1}, new int[] {1, 2}), new Tensor[] {leafOf(any(2, 2, 6, 7).transpose(2, 3))}),
+                Arguments.of("avg_pool2d 3x3 stride 2 padding 1", (Op) in -> in[0].avgPool2d(new int[] {3}, new int[] {2}, new int[] {1}), new Tensor[] {leafOf(any(1, 2, 6, 7).transpose(2, 3))}),
+                Arguments.of("adaptive_avg_pool2d 7x5 -> 3x2", (Op) in -> in[0].adaptiveAvgPool2d(3, 2), new Tensor[] {any(2, 2, 7, 5)}),
+                Arguments.of("batch_norm training, affine, running stats updated", (Op) in -> Tensor.batchNorm(in[0], Tensor.zeros(DType.F64, 3), Tensor.ones(DType.F64, 3),
+                        in[1], in[2], true, 0.1, 1e-5), new Tensor[] {leafOf(any(4, 2, 3, 3).permute(0, 3, 1, 2)), any(3), any(3)}),
+                Arguments.of("batch_norm eval, running stats", (Op) in -> Tensor.batchNorm(in[0], Tensor.of(DType.F64, 0.5, -0.25, 0.125), Tensor.of(DType.F64, 1.5, 0.75, 2),
+                        in[1], in[2], false, 0.1, 1e-5), new Tensor[] {transposedRows(), any(3), any(3)}),
+                Arguments.of("dropout p=0.5, a seeded mask", (Op) in -> in[0].dropout(0.5, true, new Generator(3)), new Tensor[] {sliced()}),
+                Arguments.of("leaky_relu", (Op) in -> in[0].leakyRelu(0.1), new Tensor[] {transposed()}));
     }
+
+    /** A leaf [4, 3] laid out transposed: a batch of 4 rows of 3 channels. */
+    static Tensor transposedRows() { return leafOf(any(3, 4).t()); }
 
     /**
      * Rows through a float32 intermediate: finite differences of a value rounded to float32 need a step

@@ -135,6 +135,15 @@ final class Programs {
             case "relu" -> x.relu();
             case "silu" -> x.silu();
             case "erf" -> x.erf();
+            case "conv2d" -> Tensor.conv2d(x, y, in.size() > 2 ? in.get(2) : null, ints(a, "stride"), ints(a, "padding"), ints(a, "dilation"), integer(a, "groups"));
+            case "conv1d" -> Tensor.conv1d(x, y, in.size() > 2 ? in.get(2) : null, integer(a, "stride"), integer(a, "padding"), integer(a, "dilation"), integer(a, "groups"));
+            case "max_pool2d" -> x.maxPool2d(ints(a, "kernel"), ints(a, "stride"), ints(a, "padding"), ints(a, "dilation"));
+            case "avg_pool2d" -> x.avgPool2d(ints(a, "kernel"), ints(a, "stride"), ints(a, "padding"));
+            case "adaptive_avg_pool2d" -> x.adaptiveAvgPool2d(ints(a, "size")[0], ints(a, "size")[1]);
+            case "batch_norm" -> Tensor.batchNorm(x, in.size() > 2 ? in.get(1) : null, in.size() > 2 ? in.get(2) : null, in.size() > 4 ? in.get(3) : null,
+                    in.size() > 4 ? in.get(4) : null, flag(a, "training"), num(a, "momentum"), num(a, "eps"));
+            case "dropout" -> x.dropout(num(a, "p"), flag(a, "training"), new Generator(0));
+            case "leaky_relu" -> x.leakyRelu(num(a, "slope"));
             case "clamp" -> x.clamp(bound(a, "min", Double.NEGATIVE_INFINITY), bound(a, "max", Double.POSITIVE_INFINITY));
             case "pow_s" -> x.pow(num(a, "p"));
             case "softmax" -> x.softmax(integer(a, "dim"));

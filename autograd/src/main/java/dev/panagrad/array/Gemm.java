@@ -146,6 +146,10 @@ public final class Gemm {
             Kernels.fill(c.segment(), c.dtype, 0, c.numel(), 0);
             return c;
         }
+        if (a.dtype == DType.BF16) {   // oneDNN's bfloat16 GEMM has no strided batch here: one mixed-precision product per matrix
+            for (int i = 0; i < batch; i++) mmInto(Layout.select(a, 0, i, f), Layout.select(b, 0, i, f), Layout.select(c, 0, i, f), false, f);
+            return c;
+        }
         long[] la = matrixLayout(a), lb = matrixLayout(b);
         Strided copyA = la == null ? Layout.contiguousCopy(a, f) : null, copyB = lb == null ? Layout.contiguousCopy(b, f) : null;
         if (copyA != null) { a = copyA; la = matrixLayout(a); }

@@ -376,7 +376,15 @@ public final class Kernels {
     }
 
     public static void fill(MemorySegment s, DType t, long o, long n, double v) {
-        for (long i = 0; i < n; i++) set(s, t, o + i, v);
+        if (n <= 0) return;
+        if (v == 0 && Double.doubleToRawLongBits(v) == 0 && t != DType.BOOL) {   // +0.0 is all zero bytes in every dtype
+            s.asSlice(o * t.byteSize(), n * t.byteSize()).fill((byte) 0);
+        } else if (t == DType.F32) {
+            float f = (float) v;
+            for (long i = 0; i < n; i++) s.setAtIndex(JAVA_FLOAT, o + i, f);
+        } else {
+            for (long i = 0; i < n; i++) set(s, t, o + i, v);
+        }
     }
 
     /** Reductions along the last axis of a contiguous rows×cols block. */

@@ -68,6 +68,21 @@ public final class Parallel {
     }
 
     /**
+     * Work split into {@code parts} independent parts of similar cost, each big enough (milliseconds)
+     * to pay for a hand-off (the samples of a convolution): part i runs as {@code body.run(i, i + 1)},
+     * on up to every core whatever the thread setting. A caller that gives each part its own buffers
+     * sizes them with {@link #coreParts}.
+     */
+    public static void forEachPart(int parts, Range body) {
+        forRange(parts, 1, 1, body, Math.max(threads, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** How many parts {@link #forEachPart} runs at once at most: the cores (or the thread setting, if higher), and no more than {@code work} units. */
+    public static int coreParts(long work) {
+        return (int) Math.max(1, Math.min(work, Math.max(threads, Runtime.getRuntime().availableProcessors())));
+    }
+
+    /**
      * Runs {@code body} over [0, n) in up to {@link #threads()} parts whose boundaries are multiples of
      * {@code align}, when each part gets at least {@code grain} elements; else in one call on this thread.
      */

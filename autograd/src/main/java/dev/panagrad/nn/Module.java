@@ -17,6 +17,7 @@ import java.util.Map;
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
 
@@ -134,6 +135,18 @@ public abstract class Module {
         return value;
     }
 
+    /**
+     * Registers a buffer: state that is not trained but saved and loaded with the parameters (a batch
+     * norm's running statistics), PyTorch's {@code register_buffer}. It is in {@link #stateDict()} after
+     * the module's own parameters, as in PyTorch, and {@link #loadStateDict} copies into it in place.
+     */
+    protected final Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        if (value.requiresGrad()) throw new IllegalArgumentException(getClass().getSimpleName() + ": buffer '" + name + "' must not require grad");
+        buffers.put(name, value);
+        return value;
+    }
+
     protected final <M extends Module> M registerModule(String name, M module) {
         checkName(name);
         children.put(name, module);
@@ -142,7 +155,7 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("module attribute name can't be empty or contain \".\", got '" + name + "'");
-        if (parameters.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("attribute '" + name + "' already exists");
+        if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("attribute '" + name + "' already exists");
     }
 
     /** Every parameter of this module and its children, depth first, in registration order. */
@@ -160,6 +173,20 @@ public abstract class Module {
         children.forEach((n, m) -> m.collect(prefix + n + ".", out));
     }
 
+    /** Buffers keyed by dotted path ("1.running_mean"), PyTorch's {@code named_buffers()}. */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectState("", out, false);
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Per module, depth first: its parameters, then (with {@code withParameters}) or only its buffers, then its children's. */
+    private void collectState(String prefix, Map<String, Tensor> out, boolean withParameters) {
+        if (withParameters) parameters.forEach((n, p) -> out.put(prefix + n, p));
+        buffers.forEach((n, b) -> out.put(prefix + n, b));
+        children.forEach((n, m) -> m.collectState(prefix + n + ".", out, withParameters));
+    }
+
     public final Map<String, Module> children() { return Collections.unmodifiableMap(children); }
 
     /** Zeroes every gradient in place, keeping the buffers (torch 1.13's default). */
@@ -174,6 +201,7 @@ public abstract class Module {
         for (Tensor p : parameters()) p.setGrad(null);
     }
 
+    /** Training mode (true, the default) or evaluation: {@link Dropout} and batch norm behave differently; PyTorch's {@code train(mode)}. */
     public final Module train(boolean mode) {
         training = mode;
         for (Module m : children.values()) m.train(mode);
@@ -182,14 +210,20 @@ public abstract class Module {
 
     public final Module train() { return train(true); }
 
+    /** Evaluation mode: dropout passes its input through, batch norm uses its running statistics. */
     public final Module eval() { return train(false); }
 
     public final boolean isTraining() { return training; }
 
-    /** The parameters by name, detached: the tensors share memory with the model (as PyTorch's state_dict). */
+    /**
+     * The parameters and buffers by name, detached: the tensors share memory with the model (as
+     * PyTorch's state_dict, and in its order: each module's parameters, then its buffers, then its
+     * children's).
+     */
     public final Map<String, Tensor> stateDict() {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        namedParameters().forEach((n, p) -> out.put(n, p.detach()));
+        Map<String, Tensor> all = new LinkedHashMap<>(), out = new LinkedHashMap<>();
+        collectState("", all, true);
+        all.forEach((n, p) -> out.put(n, p.detach()));
         return out;
     }
 
@@ -198,7 +232,8 @@ public abstract class Module {
      * dtype agree, or nothing is copied and the error lists all the differences, as PyTorch's does.
      */
     public final void loadStateDict(Map<String, Tensor> state) {
-        Map<String, Tensor> own = namedParameters();
+        Map<String, Tensor> own = new LinkedHashMap<>();
+        collectState("", own, true);
         List<String> errors = new ArrayList<>();
         List<String> missing = own.keySet().stream().filter(k -> !state.containsKey(k)).toList();
         List<String> unexpected = state.keySet().stream().filter(k -> !own.containsKey(k)).toList();

@@ -37,7 +37,8 @@ public final class Ops {
 
     /** The op families, in the order the op table lists them. */
     public static final List<Class<?>> FAMILIES = List.of(Pointwise.class, Reductions.class, Views.class, Indexing.class,
-            LinearAlgebra.class, Losses.class, InPlace.class, Embedding.class, Transformer.class);
+            LinearAlgebra.class, Losses.class, InPlace.class, Embedding.class, Transformer.class, Convolution.class, Pooling.class,
+            Normalization.class, Activations.class);
 
     /** Marks a differentiable op of a family with the node names (PyTorch's grad_fn names) it may record. */
     @Retention(RetentionPolicy.RUNTIME)

@@ -28,7 +28,9 @@ import org.jfree.data.category.DefaultCategoryDataset;
  * {@code ./panagrad bench compare [--quick] [--rounds N] [--try-cores] [--out DIR]}: the MLP training
  * step (batch 256, 1024, 4096), the same step in bfloat16 autocast ({@code mlp_step_bN_bf16}: Panagrad's
  * {@code Autocast.bf16()} on oneDNN against {@code torch.autocast("cpu", dtype=torch.bfloat16)}, torch
- * on both cores) and the tiny-op chain, Panagrad ({@link CompareWorker}, a JVM of its
+ * on both cores), the tiny-op chain, the GPT step of {@code train --model gpt} (batch 32) and causal attention
+ * forward and backward, the CNN training step of {@code train --model cnn} (batch 256) and one 3×3 64→64
+ * convolution forward and backward (28×28, batch 256), Panagrad ({@link CompareWorker}, a JVM of its
  * own) against PyTorch ({@code bench/peers/pytorch/peer.py} under {@code /usr/bin/python3}).
  *
  * <p>Fairness: both sides run on the same OpenBLAS core. When PyTorch's older OpenBLAS reports a core
@@ -167,6 +169,8 @@ public final class CompareBench {
         plan.add(step("tiny_op_chain", quick ? 5 : 10, quick ? 21 : 41));
         plan.add(step("gpt_step_b32", quick ? 1 : 2, quick ? 3 : 5));
         plan.add(step("attention_fwd_bwd", quick ? 2 : 3, quick ? 5 : 9));
+        plan.add(step("cnn_step_b256", quick ? 1 : 2, quick ? 3 : 5));
+        plan.add(step("conv2d_fwd_bwd", 1, quick ? 3 : 5));
         return plan;
     }
 

@@ -99,8 +99,8 @@ public final class CompareWorker {
     }
 
     /**
-     * The work named {@code name}: "mlp_step_bN" or "gpt_step_bN" (one model per batch, kept between rounds),
-     * "mlp_step_bN_bf16" (the MLP step in bfloat16 autocast), "attention_fwd_bwd" or "tiny_op_chain".
+     * The work named {@code name}: "mlp_step_bN", "gpt_step_bN" or "cnn_step_bN" (one model per batch, kept between
+     * rounds), "mlp_step_bN_bf16" (the MLP step in bfloat16 autocast), "attention_fwd_bwd", "conv2d_fwd_bwd" or "tiny_op_chain".
      */
     private static DoubleSupplier work(String name, Map<String, AutoCloseable> steps) {
         if (name.equals("tiny_op_chain")) return Workloads::tinyOpChain;
@@ -113,6 +113,10 @@ public final class CompareWorker {
             String batch = name.substring("mlp_step_b".length(), name.length() - (bf16 ? "_bf16".length() : 0));
             return ((Workloads.MlpStep) steps.computeIfAbsent(name, n -> new Workloads.MlpStep(Integer.parseInt(batch), bf16)))::step;
         }
+        if (name.startsWith("cnn_step_b")) {
+            return ((Workloads.CnnStep) steps.computeIfAbsent(name, n -> new Workloads.CnnStep(Integer.parseInt(n.substring("cnn_step_b".length())))))::step;
+        }
+        if (name.equals("conv2d_fwd_bwd")) return ((Workloads.Conv2dFwdBwd) steps.computeIfAbsent(name, n -> new Workloads.Conv2dFwdBwd()))::step;
         throw new IllegalArgumentException("unknown work " + name);
     }
 

@@ -65,10 +65,21 @@ public final class MemoryProfile {
 
     /** As above; with {@code bfloat16Saves} each step runs inside {@code SavedTensorHooks.bfloat16Activations()}. */
     public static Steps run(int[] layers, Data data, int batch, int microBatch, int steps, BufferPool pool, boolean bfloat16Saves) {
+        return run(() -> new Trainer(layers, 0.01, 0.9, 0), data, batch, microBatch, steps, pool, bfloat16Saves);
+    }
+
+    /** {@link #run(int[], Data, int, int, int, BufferPool)} for any job of the train command (made inside the pool's scope). */
+    public static Steps run(java.util.function.Supplier<? extends dev.panagrad.examples.train.TrainingJob> job, Data data, int batch, int microBatch, int steps,
+                            BufferPool pool) {
+        return run(job, data, batch, microBatch, steps, pool, false);
+    }
+
+    private static Steps run(java.util.function.Supplier<? extends dev.panagrad.examples.train.TrainingJob> job, Data data, int batch, int microBatch, int steps,
+                             BufferPool pool, boolean bfloat16Saves) {
         long[] allocs = new long[steps], heap = new long[steps], after = new long[steps], peaks = new long[steps], nanos = new long[steps];
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         try (var training = MemoryScope.open("training", pool)) {
-            Trainer t = new Trainer(layers, 0.01, 0.9, 0);
+            var t = job.get();
             int perEpoch = data.rows().length / batch;
             for (int s = 0; s < steps; s++) {
                 pool.resetPeak();

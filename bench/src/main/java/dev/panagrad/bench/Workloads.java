@@ -119,6 +119,67 @@ public final class Workloads {
         public void close() { lifetime.close(); }
     }
 
+    /**
+     * The train command's {@code --model cnn} (conv32-BN-ReLU-pool, conv64-BN-ReLU-pool, dropout 0.25,
+     * linear 128, linear 10, Adam) on one fixed batch of 1×28×28 images.
+     */
+    public static final class CnnStep implements AutoCloseable {
+        private final MemoryScope lifetime = MemoryScope.open("cnn-step model");
+        final dev.panagrad.examples.train.CnnTrainer trainer;
+        final Tensor x, y;
+        final long[] rows;
+        final int batch;
+
+        public CnnStep(int batch) {
+            Generator g = new Generator(0);
+            this.batch = batch;
+            trainer = new dev.panagrad.examples.train.CnnTrainer(784, 10, 1e-3, 0);
+            x = g.rand(DType.F32, batch, 784);
+            y = g.randint(0, 10, batch);
+            rows = new long[batch];
+            for (int i = 0; i < batch; i++) rows[i] = i;
+        }
+
+        /** One training step (the job's own), in its own MemoryScope; returns the loss. */
+        public double step() {
+            try (var step = MemoryScope.open("cnn-step")) {
+                double l = trainer.step(x, y, rows, 0, batch, batch).loss();
+                if (!(l > 0) || Double.isInfinite(l)) throw new IllegalStateException("CNN step loss " + l);
+                return l;
+            }
+        }
+
+        @Override
+        public void close() { lifetime.close(); }
+    }
+
+    /** One 3×3 convolution, 64 → 64 channels, padding 1, on [256, 64, 28, 28]: forward, then backward of (y·g).sum(). */
+    public static final class Conv2dFwdBwd implements AutoCloseable {
+        private final MemoryScope lifetime = MemoryScope.open("conv2d layer");
+        final dev.panagrad.nn.Conv2d conv;
+        final Tensor x, g;
+
+        public Conv2dFwdBwd() {
+            Generator gen = new Generator(0);
+            conv = new dev.panagrad.nn.Conv2d(64, 64, 3, 1, gen);
+            x = gen.randn(DType.F32, 256, 64, 28, 28).requiresGrad(true);
+            g = gen.randn(DType.F32, 256, 64, 28, 28);
+        }
+
+        public double step() {
+            try (var step = MemoryScope.open("conv2d")) {
+                conv.zeroGrad();
+                x.setGrad(null);
+                conv.forward(x).backward(g);
+                if (x.grad() == null || conv.weight().grad() == null) throw new IllegalStateException("conv2d: no gradient");
+                return 1;
+            }
+        }
+
+        @Override
+        public void close() { lifetime.close(); }
+    }
+
     public static final int CHAIN = 1000;
     static final double CHAIN_GRAD = Math.pow(1.0001, CHAIN);
 

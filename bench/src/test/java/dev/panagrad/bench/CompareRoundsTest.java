@@ -104,14 +104,14 @@ class CompareRoundsTest {
         List<String> log = new ArrayList<>();
         List<String> lines = new ArrayList<>();
         var plan = CompareBench.plan(true);
-        assertEquals(9, plan.size());
+        assertEquals(11, plan.size());
         var sides = List.of(new FakeSide("A", log, 2.0), new FakeSide("B", log, 4.0));
         var out = CompareRounds.alternate(sides, plan, 3, () -> log.add("pause"),
                 (r, sofar) -> lines.add(CompareRounds.roundLine(r, 3, sofar)));
         List<String> expected = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             for (String w : List.of("mlp_step_b256", "mlp_step_b1024", "mlp_step_b4096", "mlp_step_b256_bf16", "mlp_step_b1024_bf16",
-                    "mlp_step_b4096_bf16", "tiny_op_chain", "gpt_step_b32", "attention_fwd_bwd")) {
+                    "mlp_step_b4096_bf16", "tiny_op_chain", "gpt_step_b32", "attention_fwd_bwd", "cnn_step_b256", "conv2d_fwd_bwd")) {
                 for (String s : r % 2 == 0 ? List.of("A", "B") : List.of("B", "A")) expected.addAll(List.of("pause", s + ":" + w));
             }
         }
@@ -120,6 +120,7 @@ class CompareRoundsTest {
         assertEquals(3, out.get(0).size());
         assertEquals(m(4.0, "B setting"), out.get(1).get(2).get("tiny_op_chain"));
         assertEquals("round 2/3, ratios: mlp_step_b256 0.500 mlp_step_b1024 0.500 mlp_step_b4096 0.500 mlp_step_b256_bf16 0.500"
-                + " mlp_step_b1024_bf16 0.500 mlp_step_b4096_bf16 0.500 tiny_op_chain 0.500 gpt_step_b32 0.500 attention_fwd_bwd 0.500", lines.get(1));
+                + " mlp_step_b1024_bf16 0.500 mlp_step_b4096_bf16 0.500 tiny_op_chain 0.500 gpt_step_b32 0.500 attention_fwd_bwd 0.500"
+                + " cnn_step_b256 0.500 conv2d_fwd_bwd 0.500", lines.get(1));
     }
 }

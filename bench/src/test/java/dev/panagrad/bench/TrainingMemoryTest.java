@@ -3,6 +3,7 @@ package dev.panagrad.bench;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.panagrad.Tensor;
+import dev.panagrad.examples.train.CnnTrainer;
 import dev.panagrad.examples.train.GptTrainer;
 import dev.panagrad.examples.train.Trainer;
 import dev.panagrad.memory.BufferPool;
@@ -62,6 +63,18 @@ class TrainingMemoryTest {
             heap = s.medianHeapBytesFrom(11);
         }
         assertTrue(heap < 64 * 1024, "Java heap per step " + heap + " bytes; aim < 64 KiB; last round " + java.util.Arrays.toString(s.heapBytes()));
+    }
+
+    /**
+     * The CNN of {@code train --model cnn} (issue 13): after warm-up a step leases every buffer from the
+     * pool's cache, the im2col columns included (each convolution returns them as soon as its loop has
+     * consumed them, so the same buffers serve the next layer and the next step).
+     */
+    @Test
+    void aWarmCnnStepMakesNoNativeAllocation() {
+        MemoryProfile.Data images = MemoryProfile.Data.random(256, 784, 10, 1);
+        MemoryProfile.Steps s = MemoryProfile.run(() -> new CnnTrainer(784, 10, 1e-3, 0), images, 64, 64, 6, new BufferPool("training"));
+        assertEquals(0, s.maxNativeAllocationsFrom(2), "native allocations per step: " + java.util.Arrays.toString(s.nativeAllocations()));
     }
 
     @Test

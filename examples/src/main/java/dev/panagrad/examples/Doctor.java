@@ -111,7 +111,7 @@ final class Doctor {
         try {
             Dnnl d = Dnnl.get();
             return d.version() + ", ISA " + d.isa() + (d.nativeBf16()
-                    ? ": native bfloat16 GEMMs (train --autocast bf16, Autocast.bf16())"
+                    ? ": native bfloat16 GEMMs (train --precision bf16, Autocast.bf16())"
                     : ": no native bfloat16 on this CPU, so Autocast.bf16() refuses (oneDNN would emulate it, slowly)") + ", " + d.libraryPath();
         } catch (BlasUnavailableException e) {
             return "unavailable (only bfloat16 autocast needs it): " + e.getMessage();

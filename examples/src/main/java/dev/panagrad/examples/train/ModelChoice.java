@@ -5,10 +5,11 @@ import java.util.List;
 
 /**
  * {@code --model NAME} of {@code ./panagrad train} (the last one given wins): {@code mlp} (the default)
- * or {@code gpt}; the arguments without it go to the chosen job's own options.
+ * {@code cnn} (both with the options of {@code TrainOptions}) or {@code gpt} (its own options); for gpt the arguments
+ * without it go to that job's own options.
  */
 record ModelChoice(String model, String[] rest) {
-    static final List<String> MODELS = List.of("mlp", "gpt");
+    static final List<String> MODELS = List.of("mlp", "cnn", "gpt");
 
     static ModelChoice of(String[] args) {
         String model = "mlp";

@@ -54,9 +54,9 @@ public final class TrainCommand {
     public static int main(String[] args, PrintStream out, PrintStream err, boolean errIsTerminal) {
         TrainOptions opt;
         try {
-            ModelChoice model = ModelChoice.of(args);   // --model gpt: its own job and options
+            ModelChoice model = ModelChoice.of(args);   // --model gpt: its own job and options; mlp and cnn share these
             if (model.model().equals("gpt")) return GptCommand.main(model.rest(), out, err, errIsTerminal);
-            opt = TrainOptions.parse(model.rest());
+            opt = TrainOptions.parse(args);
         } catch (IllegalArgumentException e) {
             err.println("train: " + e.getMessage());
             return 2;
@@ -88,16 +88,19 @@ public final class TrainCommand {
         BufferPool pool = new BufferPool("training");
         if (opt.memoryBudget() > 0) pool.setBudgetBytes(opt.memoryBudget());
         try (var dataScope = MemoryScope.open("dataset", dataPool)) {
-            Dataset all = load();
+            DataSources.Loaded named = DataSources.load(opt);
+            Dataset all = named == null ? load() : named.train();
             int n = all.size();
             // the synthetic rows are in random order already; a user's file may be sorted (by label, by date)
-            Dataset.Split split = opt.data() == null ? all.splitTail(n - opt.samples()) : all.split(n >= 8 ? n / 8 : 0, opt.seed());
+            Dataset.Split split = named != null && named.test() != null ? new Dataset.Split(java.util.stream.LongStream.range(0, n).toArray(), named.test())
+                    : named == null ? all.splitTail(n - opt.samples()) : all.split(n >= 8 ? n / 8 : 0, opt.seed());
             Dataset held = split.heldOut().size() > 0 ? split.heldOut() : null;
             if (split.trainRows().length < opt.batch()) {
                 throw new IllegalArgumentException("--batch " + opt.batch() + " is larger than the " + split.trainRows().length + " training samples");
             }
             String description = all.description() + ": " + split.trainRows().length + " training rows, "
-                    + (held == null ? "none held out" : held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : ""));
+                    + (held == null ? "none held out" : named != null && named.test() != null ? held.size() + " test rows (" + held.description() + ")"
+                    : held.size() + " held out" + (opt.data() != null ? " (drawn at random, seed " + opt.seed() + ")" : ""));
             try (var training = MemoryScope.open("training", pool)) {
                 return train(all, split.trainRows(), description, held, pool);
             }
@@ -109,7 +112,7 @@ public final class TrainCommand {
      * directory exists or can be made, takes new files, and the name is not a directory's).
      */
     private void checkFiles() throws IOException {
-        for (Path input : new Path[] {opt.data(), opt.labels(), opt.resume()}) {
+        for (Path input : new Path[] {opt.data(), opt.labels(), opt.testData(), opt.testLabels(), opt.resume()}) {
             if (input != null) FileErrors.checkReadable(input);
         }
         checkOutput("--checkpoint", opt.checkpoint());
@@ -125,23 +128,18 @@ public final class TrainCommand {
         }
     }
 
-    private Dataset load() throws IOException {
-        if (opt.data() == null) {
-            return Dataset.synthetic(opt.samples() + opt.samples() / 8, 784, opt.classes(), opt.seed());
-        }
-        if (opt.labels() != null) return Dataset.idx(opt.data(), opt.labels(), opt.classes());
-        String name = opt.data().getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!name.endsWith(".csv") && !name.endsWith(".csv.gz")) {
-            throw new IllegalArgumentException("--data " + opt.data() + ": give a .csv file, or an IDX images file together with --labels");
-        }
-        return Dataset.csv(opt.data(), opt.labelColumn(), opt.classes());
+    /** The built-in synthetic set (files and named data sets: {@link DataSources}). */
+    private Dataset load() {
+        return Dataset.synthetic(opt.samples() + opt.samples() / 8, 784, opt.classes(), opt.seed());
     }
 
     private int train(Dataset all, long[] trainRows, String description, Dataset held, BufferPool pool) throws IOException {
-        Trainer t = new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
+        TrainingJob t = opt.model().equals("cnn") ? new CnnTrainer(all.featureCount(), opt.classes(), opt.lr(), opt.seed())
+                : new Trainer(opt.layerSizes(all.featureCount()), opt.lr(), opt.momentum(), opt.seed());
         if (opt.autocast()) {
+            if (!(t instanceof Trainer mlp)) throw new IllegalArgumentException("--autocast bf16 is for --model mlp (the CNN's convolutions have no bfloat16 path yet)");
             try {
-                t.autocast(true);
+                mlp.autocast(true);
             } catch (IllegalStateException | dev.panagrad.blas.BlasUnavailableException e) {
                 throw new IllegalArgumentException("--autocast bf16: " + e.getMessage());
             }
@@ -167,7 +165,7 @@ public final class TrainCommand {
         int micro = opt.microBatch();
         String memory = null;
         if (opt.memoryBudget() > 0) {
-            try (var planner = new MicroBatchPlanner(t.layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch(), opt.autocast())) {
+            try (var planner = new MicroBatchPlanner(((Trainer) t).layers(), opt.lr(), opt.momentum(), all.features(), all.labels(), trainRows, opt.batch(), opt.autocast())) {
                 micro = fitBudget(planner);
                 long peak = planner.peak(micro);
                 memory = (opt.microBatchGiven() ? "micro-batch " + micro + " fits" : micro == opt.batch() ? "the whole batch fits"
@@ -176,13 +174,12 @@ public final class TrainCommand {
                         + " (" + planner.measured() + ")";
             }
         }
-        out.println("model   " + t.architecture() + " MLP, " + String.format(Locale.ROOT, "%,d", t.model().parameterCount()) + " parameters, SGD "
-                + opt.describe(micro) + ", OpenBLAS " + OpenBlas.get().threadCount() + " threads"
-                + (opt.autocast() ? ", " + dev.panagrad.blas.Dnnl.get() : ""));
+        out.println("model   " + t.summary(opt, micro, OpenBlas.get().threadCount()) + (opt.autocast() ? ", " + dev.panagrad.blas.Dnnl.get() : ""));
         out.println("data    " + description);
         if (memory != null) out.println("memory  " + memory);
 
         TrainingChart chart = new TrainingChart(firstEpoch);
+        double testAccuracy = Double.NaN;
         for (int epoch = firstEpoch; epoch <= epochs && step < maxSteps; epoch++) {
             long[] order = new Generator(opt.seed() * 1_000_003L + epoch).permutation(trainRows.length);
             for (int i = 0; i < order.length; i++) order[i] = trainRows[(int) order[i]];
@@ -193,6 +190,7 @@ public final class TrainCommand {
             long t0 = System.nanoTime();
             try (ProgressBar bar = progressBar("epoch " + epoch + "/" + epochs, steps)) {
                 for (int i = 0; i < steps; i++) {
+                    t.schedule(step, maxSteps);
                     Trainer.StepResult r = t.step(all.features(), all.labels(), order, i * opt.batch(), opt.batch(), micro);
                     if (!Double.isFinite(r.loss())) {
                         throw new IllegalArgumentException("the loss became " + r.loss() + " at step " + (step + 1) + "; lower --lr (now " + opt.lr() + ")");
@@ -214,6 +212,7 @@ public final class TrainCommand {
             if (held != null) {
                 Trainer.StepResult ev = t.evaluate(held.features(), held.labels(), MicroBatchPlanner.evaluationRows(micro));
                 double acc = 100.0 * ev.correct() / held.size();
+                testAccuracy = acc;
                 line.append(String.format(Locale.ROOT, "  test loss %.4f  test acc %.2f%%", ev.loss(), acc));
                 chart.heldOut(epoch - 1 + (double) steps / stepsPerEpoch, ev.loss(), acc);
             }
@@ -231,6 +230,7 @@ public final class TrainCommand {
                 out.println("checkpoint written to " + opt.checkpoint());
             }
         }
+        if (!Double.isNaN(testAccuracy)) out.println(String.format(Locale.ROOT, "test accuracy %.2f%%", testAccuracy));
         if (!chart.isEmpty() && opt.plot() != null) {
             Charts.png(opt.plot(), chart.figure("Training " + t.architecture()));
             out.println("plot written to " + opt.plot().toAbsolutePath());

@@ -23,7 +23,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         synopsisHeading = "usage: ", customSynopsis = "./panagrad train [options]",
         description = {"", "Trains an MLP (input-1024-1024-10, ReLU, cross-entropy, SGD with momentum) on the CPU.",
                 "Without --data it uses a built-in deterministic synthetic set (784 features, 10 classes).",
-                "--model gpt trains a character-level GPT instead: see ./panagrad train --model gpt --help.", ""},
+                "--model cnn trains a convolutional network (see --model below); --model gpt trains a character-level GPT",
+                "instead: see ./panagrad train --model gpt --help.", ""},
         footer = {"", "Relative paths are relative to the directory you run the command in. --checkpoint and",
                 "--plot are checked before training: their directory is made if missing."})
 public final class TrainOptions {
@@ -123,16 +124,41 @@ public final class TrainOptions {
                     + " checkpoint there every K steps (default 100) and at the end; a rerun resumes from the newest")
     private int checkpointEvery;
 
-    @Option(names = "--autocast", paramLabel = "bf16", converter = AutocastChoice.class, order = 20,
-            description = "bf16: mixed precision, the GEMMs in bfloat16 on oneDNN with float32 master weights (default off)")
+    @Option(names = {"--precision", "--autocast"}, paramLabel = "bf16", converter = AutocastChoice.class, order = 20,
+            description = "bf16: mixed precision, the GEMMs in bfloat16 on oneDNN with float32 master weights (default f32;"
+                    + " --autocast is the same option)")
     private AutocastMode autocast = AutocastMode.OFF;
 
     /** --autocast's values. */
     enum AutocastMode { OFF, BF16 }
 
 
+    @Option(names = "--model", paramLabel = "NAME", order = 22,
+            description = "mlp (default: the MLP above, SGD) or cnn (two conv-BN-ReLU-pool blocks, dropout, two linear layers, Adam;"
+                    + " its defaults: --batch 128 --lr 0.001 --epochs 10 --threads 1, its convolutions using every core)")
+    private String model = "mlp";
+
+    @Option(names = "--dataset", paramLabel = "NAME", order = 23,
+            description = "a named data set: fashion-mnist (from Debian's dataset-fashion-mnist, or --data-dir); trains on its"
+                    + " training files and reports accuracy on its official test files")
+    private String dataset;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", order = 24, description = "where --dataset's files are (default /usr/share/datasets/fashion-mnist)")
+    private Path dataDir;
+
+    @Option(names = "--test-data", paramLabel = "FILE", order = 25,
+            description = "the test split of --data (CSV, or IDX with --test-labels): evaluated instead of a held-out part of --data")
+    private Path testData;
+
+    @Option(names = "--test-labels", paramLabel = "FILE", order = 26, description = "the IDX labels file that goes with --test-data")
+    private Path testLabels;
+
+
     @Option(names = {"-h", "--help"}, usageHelp = true, order = 40, description = "this text")
     private boolean help;
+
+    /** The options given on the command line (their longest names). */
+    private final java.util.Set<String> given = new java.util.HashSet<>();
 
     private TrainOptions() {}
 
@@ -155,6 +181,7 @@ public final class TrainOptions {
             throw new IllegalArgumentException(message(e));
         }
         if (cl.isUsageHelpRequested()) return null;
+        for (OptionSpec spec : cl.getParseResult().matchedOptions()) o.given.add(spec.longestName());
         o.check();
         return o;
     }
@@ -192,6 +219,29 @@ public final class TrainOptions {
         if (labels != null && data == null) throw new IllegalArgumentException("--labels needs --data (the IDX images file)");
         if (spark == null && workers > 0) throw new IllegalArgumentException("--workers needs --spark MASTER (e.g. --spark local[2])");
         if (spark == null && checkpointEvery > 0) throw new IllegalArgumentException("--checkpoint-every needs --spark (without it, --checkpoint is written after every epoch)");
+        if (!model.equals("mlp") && !model.equals("cnn")) throw new IllegalArgumentException("--model must be mlp or cnn, got '" + model + "'");
+        if (dataset != null && !java.util.List.of(DataSources.NAMES).contains(dataset)) {
+            throw new IllegalArgumentException("--dataset must be one of " + String.join(", ", DataSources.NAMES) + ", got '" + dataset + "'");
+        }
+        if (dataset != null && (data != null || testData != null)) throw new IllegalArgumentException("--dataset brings its own files: give it without --data and --test-data");
+        if (dataDir != null && dataset == null) throw new IllegalArgumentException("--data-dir needs --dataset (the data set whose files it holds)");
+        if (testData != null && data == null) throw new IllegalArgumentException("--test-data needs --data (the training data it goes with)");
+        if (testLabels != null && testData == null) throw new IllegalArgumentException("--test-labels needs --test-data (the IDX images file)");
+        if (testData != null && (labels == null) != (testLabels == null)) {
+            throw new IllegalArgumentException("--data and --test-data must be of one kind: both IDX images with --labels and --test-labels, or both CSV");
+        }
+        if (model.equals("cnn")) {   // the CNN's own defaults, where the options were not given
+            if (!given.contains("--batch")) batch = CnnTrainer.BATCH;
+            if (!given.contains("--lr")) lr = CnnTrainer.LR;
+            if (!given.contains("--epochs")) epochs = CnnTrainer.EPOCHS;
+            // the convolutions split their samples across the cores themselves, each GEMM on one thread: OpenBLAS
+            // threading on top would only spin (and switch its thread count with timing, changing the rounding)
+            if (!given.contains("--threads")) threads = 1;
+            if (microBatch > batch || (microBatch > 0 && batch % microBatch != 0)) {
+                throw new IllegalArgumentException("--micro-batch " + microBatch + " must divide --batch " + batch);
+            }
+            if (memoryBudget > 0) throw new IllegalArgumentException("--memory-budget is measured for --model mlp only; give --micro-batch to bound --model cnn's memory");
+        }
     }
 
     public int batch() { return batch; }
@@ -249,6 +299,16 @@ public final class TrainOptions {
 
     /** Whether --autocast bf16 was given. */
     public boolean autocast() { return autocast == AutocastMode.BF16; }
+    /** "mlp" or "cnn". */
+    public String model() { return model; }
+
+    public String dataset() { return dataset; }
+
+    public Path dataDir() { return dataDir; }
+
+    public Path testData() { return testData; }
+
+    public Path testLabels() { return testLabels; }
 
     public int[] layerSizes(int inputs) {
         List<Integer> s = new ArrayList<>();
@@ -277,8 +337,8 @@ public final class TrainOptions {
         public AutocastMode convert(String v) {
             return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "bf16", "bfloat16" -> AutocastMode.BF16;
-                case "off" -> AutocastMode.OFF;
-                default -> throw new TypeConversionException("must be bf16 (or off), got '" + v + "'");
+                case "off", "f32", "float32" -> AutocastMode.OFF;
+                default -> throw new TypeConversionException("must be bf16 or f32, got '" + v + "'");
             };
         }
     }

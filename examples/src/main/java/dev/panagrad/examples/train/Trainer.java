@@ -22,7 +22,7 @@ import java.util.List;
  * only one micro-batch's activations are alive at a time; the loss of a micro-batch of k samples is
  * scaled by k/B, which makes the summed gradients those of the whole batch.
  */
-public final class Trainer {
+public final class Trainer implements TrainingJob {
     private final int[] layers;
     private final Sequential model;
     private final SGD optimizer;
@@ -72,6 +72,12 @@ public final class Trainer {
     private Autocast amp() { return autocast ? Autocast.bf16() : null; }
 
     public SGD optimizer() { return optimizer; }
+
+    @Override
+    public String summary(TrainOptions opt, int micro, int blasThreads) {
+        return architecture() + " MLP, " + String.format(java.util.Locale.ROOT, "%,d", model.parameterCount()) + " parameters, SGD " + opt.describe(micro)
+                + ", OpenBLAS " + blasThreads + " threads";
+    }
 
     /** The layer sizes, input first. */
     public int[] layers() { return layers.clone(); }

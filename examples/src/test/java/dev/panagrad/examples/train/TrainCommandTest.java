@@ -80,9 +80,10 @@ class TrainCommandTest {
         Run planned = small("--autocast", "bf16", "--memory-budget", "64M", "--steps", "2");   // the planner measures autocast steps
         assertEquals(0, planned.status, planned.err);
         assertTrue(planned.out.contains("memory  the whole batch fits --memory-budget 64.0 MiB"), planned.out);
+        assertEquals(bf16.epochs(), small("--epochs", "3", "--precision", "bf16").epochs(), "--precision is --autocast's name in the issue");
         Run bad = small("--autocast", "fp8");
         assertEquals(2, bad.status);
-        assertEquals("train: --autocast must be bf16 (or off), got 'fp8'\n", bad.err);
+        assertEquals("train: --precision must be bf16 or f32, got 'fp8'\n", bad.err);
     }
 
     /** Two steps of 256 samples, one trainer whole, the other in micro-batches of {@code micro}: same losses, same parameters. */
