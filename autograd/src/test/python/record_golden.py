@@ -1748,6 +1748,8 @@ def double_backward_cases(case):
         return t_in(vals(shape, salt, scale), d, shape=shape, requires_grad=True)
 
     def hvp(name, why, inputs, op, op_in, args, out_shape, wrt):
+        if out_shape is None:   # the op's output shape, from PyTorch
+            out_shape = list(OPS[op]([tensor_of(inputs[k]) for k in op_in], args).shape)
         # y = op(...); out = (y * c).sum() with a fixed weighting c (so the second derivative is not trivially 0 in c)
         steps = [{"op": op, "in": op_in, "args": args, "out": "y"}, {"op": "mul", "in": ["y", "y"], "out": "yy"},
                  {"op": "mul", "in": ["yy", "c"], "out": "yc"}, {"op": "sum", "in": ["yc"], "out": "out"},
@@ -1785,6 +1787,26 @@ def double_backward_cases(case):
     for acc in (False, True):
         hvp("index_put" + ("_accumulate" if acc else ""), "y = torch.index_put(x, (i,), v, accumulate=%s), i = [1, 1, 0] (a row named twice), v [2] broadcast" % acc,
             {"x": leaf([3, 2], 1.4), "i": t_in([1, 1, 0], "int64"), "v": leaf([2], 1.5)}, "index_put", ["x", "i", "v"], {"accumulate": acc}, [3, 2], ["x", "v"])
+
+    # the CNN ops (issue 13)
+    hvp("conv2d", "y = F.conv2d(x, w, b, stride (2, 1), padding 1, dilation (1, 2), groups 2), x, w and b differentiated",
+        {"x": leaf([2, 4, 5, 5], 1.6), "w": leaf([4, 2, 3, 2], 1.7), "b": leaf([4], 1.8)}, "conv2d", ["x", "w", "b"],
+        {"stride": [2, 1], "padding": [1, 1], "dilation": [1, 2], "groups": 2}, None, ["x", "w", "b"])
+    hvp("conv1d", "y = F.conv1d(x, w, b, stride 2, padding 1)",
+        {"x": leaf([2, 3, 7], 1.9), "w": leaf([2, 3, 3], 2.0), "b": leaf([2], 2.1)}, "conv1d", ["x", "w", "b"],
+        {"stride": 2, "padding": 1, "dilation": 1, "groups": 1}, None, ["x", "w", "b"])
+    hvp("max_pool2d", "y = F.max_pool2d(x, (3, 2), (2, 1), 1, (1, 2))", {"x": leaf([1, 2, 5, 6], 2.2)}, "max_pool2d", ["x"],
+        {"kernel": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, None, ["x"])
+    hvp("avg_pool2d", "y = F.avg_pool2d(x, 3, 2, 1)", {"x": leaf([1, 2, 6, 5], 2.3)}, "avg_pool2d", ["x"],
+        {"kernel": [3], "stride": [2], "padding": [1]}, None, ["x"])
+    hvp("adaptive_avg_pool2d", "y = F.adaptive_avg_pool2d(x [1,2,7,5], (3, 2))", {"x": leaf([1, 2, 7, 5], 2.4)}, "adaptive_avg_pool2d", ["x"],
+        {"size": [3, 2]}, None, ["x"])
+    hvp("batch_norm_training", "y = F.batch_norm(x [4,3,2,2], rm, rv, w, b, training=True)",
+        {"x": leaf([4, 3, 2, 2], 2.5), "rm": t_in([0, 0, 0], d), "rv": t_in([1, 1, 1], d), "w": leaf([3], 2.6), "b": leaf([3], 2.7)},
+        "batch_norm", ["x", "rm", "rv", "w", "b"], {"training": True, "momentum": 0.1, "eps": 1e-5}, None, ["x", "w", "b"])
+    hvp("batch_norm_eval", "y = F.batch_norm(x [4,3], rm, rv, w, b, training=False): the running statistics normalize",
+        {"x": leaf([4, 3], 2.8), "rm": t_in([0.5, -0.25, 0.125], d), "rv": t_in([1.5, 0.75, 2], d), "w": leaf([3], 2.9), "b": leaf([3], 3.0)},
+        "batch_norm", ["x", "rm", "rv", "w", "b"], {"training": False, "momentum": 0.1, "eps": 1e-5}, None, ["x", "w", "b"])
 
 
 # ------------------------------------------------------------------------ the large float32 cases
