@@ -132,7 +132,7 @@ class CnnTrainTest {
             assertEquals(1, r.err.lines().count(), r.err);
             assertEquals("", r.out, "nothing trained");
         }
-        assertTrue(train("--model", "rnn").err.contains("--model must be mlp or cnn, got 'rnn'"));
+        assertTrue(train("--model", "rnn").err.contains("--model must be one of mlp, cnn, gpt, got 'rnn'"));
         writeSet(dir.resolve("odd.idx"), dir.resolve("odd-lab.idx"), 40, 0);
         Files.writeString(dir.resolve("wide.csv"), "label,a,b,c\n" + "0,0,1,1\n1,1,0,0\n".repeat(20));
         Run notSquare = train("--model", "cnn", "--data", dir.resolve("wide.csv").toString(), "--classes", "2", "--batch", "8");

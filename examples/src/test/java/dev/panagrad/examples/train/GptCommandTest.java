@@ -102,7 +102,7 @@ class GptCommandTest {
     @Test
     void badOptionsAreRefusedNamingTheValues() throws Exception {
         assertEquals("train: --heads 3 does not divide --width 32 (each head gets width/heads channels)\n", tiny("--heads", "3").err());
-        assertEquals("train: --model must be one of mlp, gpt, got 'rnn'\n", gpt("--model", "rnn").err());
+        assertEquals("train: --model must be one of mlp, cnn, gpt, got 'rnn'\n", gpt("--model", "rnn").err());
         Path f = text("short text");
         Run r = tiny("--text", f.toString());
         assertEquals(2, r.status());
