@@ -174,6 +174,7 @@ OPS = {
     "sigmoid": lambda i, a: torch.sigmoid(i[0]),                # sigmoid()
     "relu": lambda i, a: torch.relu(i[0]),                      # relu()
     "silu": lambda i, a: F.silu(i[0]),                          # silu()
+    "erf": lambda i, a: torch.erf(i[0]),                        # erf()
     "clamp": lambda i, a: torch.clamp(i[0], min=_opt(a["min"]), max=_opt(a["max"])),   # clamp(min, max), ±inf for none
     "pow_s": lambda i, a: i[0] ** a["p"],                       # pow(p)
     "softmax": lambda i, a: torch.softmax(i[0], a["dim"]),      # softmax(dim)
@@ -1109,6 +1110,7 @@ def named_cases():
     anomaly_cases(case)
     inference_cases(case)
     transformer_cases(case)
+    double_backward_cases(case)
     cnn_cases(case)
 
     for c in cases:
@@ -1600,6 +1602,8 @@ def transformer_cases(case):
     case("layer_norm_wrong_shape", gt, "F.layer_norm(x [2,3], [4])",
          {"x": t_in(vals(6, 1), shape=[2, 3])},
          [{"op": "layer_norm", "in": ["x"], "args": {"shape": [4], "eps": 1e-5}, "out": "y"}], match_message=True)
+
+
 def cnn_cases(case):
     """Issue 13: convolution, pooling, batch norm, dropout, leaky relu; float32 and float64; errors as PyTorch words them."""
     gc = "issue 13: convolutional networks (ops Convolution, Pooling, Normalization, Activations)"
@@ -1720,6 +1724,89 @@ def cnn_cases(case):
             [{"op": "batch_norm", "in": ["x", "rm", "rv"], "args": {"training": True, "momentum": 0.1, "eps": 1e-5}, "out": "y"}])
     refused("dropout_probability_refused", "F.dropout(x, 1.5)", {"x": vals([3], 1, "float32")},
             [{"op": "dropout", "in": ["x"], "args": {"p": 1.5, "training": True}, "out": "y"}])
+
+
+def double_backward_cases(case):
+    """Second derivatives through the fused transformer ops (and erf, the op GELU's composed derivative needs):
+    grad with create_graph (the first derivatives, recorded), then (Σ grad·v).backward(): a Hessian-vector
+    product, and with it each input's gradient through the recorded formula."""
+    gd = "second derivatives of the fused ops: grad(create_graph=True), then (grad * v).sum().backward()"
+    d = "float64"
+    gops = "op table: ops added after issue 10, one case each (docs/adding-an-op.md)"
+    for dt in ("float32", "float64"):
+        case("erf_" + dt, gops, "torch.erf(x) on negatives, zero and positives (the continued fraction past 2.5); (erf(x) * g).sum().backward()",
+             {"x": t_in([-7, -3, -2.6, -1, -0.5, 0, 1e-3, 0.5, 1.2, 2.4, 3.5, 7], dt, shape=[2, 6], requires_grad=True),
+              "g": t_in([1, -2, 0.5, 3, 1, -1, 2, 0.25, -0.5, 1, 1.5, -0.75], dt, shape=[2, 6])},
+             [{"op": "erf", "in": ["x"], "out": "y"}, {"op": "mul", "in": ["y", "g"], "out": "yg"},
+              {"op": "sum", "in": ["yg"], "out": "s"}, {"op": "backward", "in": ["s"]}])
+
+    def vals(shape, salt, scale=1.0):
+        n = int(np.prod(shape))
+        return [round(math.sin(i * 1.3 + salt) * scale, 3) for i in range(n)]
+
+    def leaf(shape, salt, scale=1.0):
+        return t_in(vals(shape, salt, scale), d, shape=shape, requires_grad=True)
+
+    def hvp(name, why, inputs, op, op_in, args, out_shape, wrt):
+        if out_shape is None:   # the op's output shape, from PyTorch
+            out_shape = list(OPS[op]([tensor_of(inputs[k]) for k in op_in], args).shape)
+        # y = op(...); out = (y * c).sum() with a fixed weighting c (so the second derivative is not trivially 0 in c)
+        steps = [{"op": op, "in": op_in, "args": args, "out": "y"}, {"op": "mul", "in": ["y", "y"], "out": "yy"},
+                 {"op": "mul", "in": ["yy", "c"], "out": "yc"}, {"op": "sum", "in": ["yc"], "out": "out"},
+                 {"op": "grad", "in": ["out"] + wrt, "args": {"outputs": 1, "inputs": len(wrt), "create_graph": True}, "out": ["g_" + w for w in wrt]}]
+        acc = None
+        for w in wrt:
+            steps += [{"op": "mul", "in": ["g_" + w, "v_" + w], "out": "gv_" + w}, {"op": "sum", "in": ["gv_" + w], "out": "s_" + w}]
+            if acc is not None:
+                steps.append({"op": "add", "in": [acc, "s_" + w], "out": acc + "_"})
+            acc = "s_" + w if acc is None else acc + "_"
+        steps.append({"op": "backward", "in": [acc]})
+        ins = dict(inputs)
+        ins["c"] = t_in(vals(out_shape, 0.7), d, shape=out_shape)
+        for k, w in enumerate(wrt):
+            shape = inputs[w]["shape"]
+            ins["v_" + w] = t_in(vals(shape, 2.1 + k, 1.5), d, shape=shape)
+        case("second_derivative_" + name, gd, why + "; out = (y * y * c).sum(); g = grad(out, wrt, create_graph=True); (Σ g·v).backward()", ins, steps)
+
+    hvp("gelu", "y = F.gelu(x) on [-3, 3]", {"x": leaf([2, 5], 0.0, 3.0)}, "gelu", ["x"], {}, [2, 5], ["x"])
+    hvp("erf", "y = torch.erf(x)", {"x": leaf([2, 5], 0.4, 2.0)}, "erf", ["x"], {}, [2, 5], ["x"])
+    hvp("layer_norm_affine", "y = F.layer_norm(x [3,4], [4], w, b, 1e-5), x, w and b differentiated",
+        {"x": leaf([3, 4], 0.1, 2.0), "w": leaf([4], 0.2), "b": leaf([4], 0.3)}, "layer_norm", ["x", "w", "b"], {"shape": [4], "eps": 1e-5}, [3, 4], ["x", "w", "b"])
+    hvp("layer_norm_two_dims", "y = F.layer_norm(x [2,2,3], [2,3], eps=1e-3), no affine",
+        {"x": leaf([2, 2, 3], 0.5)}, "layer_norm", ["x"], {"shape": [2, 3], "eps": 1e-3}, [2, 2, 3], ["x"])
+    hvp("attention_softmax_causal", "y = softmax((x*0.7).masked_fill(above the diagonal, -inf), -1)",
+        {"x": leaf([2, 3, 3], 0.6, 2.0)}, "attention_softmax", ["x"], {"scale": 0.7, "causal": True}, [2, 3, 3], ["x"])
+    hvp("attention_softmax_mask", "y = softmax((x*1.5).masked_fill(~m, -inf), -1), m [3] broadcast",
+        {"x": leaf([2, 3], 0.8), "m": t_in([1, 0, 1], "bool")}, "attention_softmax", ["x", "m"], {"scale": 1.5, "causal": False}, [2, 3], ["x"])
+    hvp("sdpa_causal", "y = softmax(q@k^T/sqrt(d), causal)@v over [batch 2, L 3, d 2], q, k and v differentiated",
+        {"q": leaf([2, 3, 2], 0.9), "k": leaf([2, 3, 2], 1.0), "v": leaf([2, 3, 2], 1.1)}, "sdpa", ["q", "k", "v"], {"causal": True}, [2, 3, 2], ["q", "k", "v"])
+    hvp("embedding_padding", "y = F.embedding(i, w, padding_idx=1), rows repeat",
+        {"i": t_in([0, 2, 2, 1, 3], "int64"), "w": leaf([4, 2], 1.2)}, "embedding", ["i", "w"], {"padding_idx": 1}, [5, 2], ["w"])
+    hvp("index_long_tensor", "y = x[i], i = [2, -1, 0, 2]",
+        {"x": leaf([3, 2], 1.3), "i": t_in([2, -1, 0, 2], "int64")}, "index_t", ["x", "i"], {}, [4, 2], ["x"])
+    for acc in (False, True):
+        hvp("index_put" + ("_accumulate" if acc else ""), "y = torch.index_put(x, (i,), v, accumulate=%s), i = [1, 1, 0] (a row named twice), v [2] broadcast" % acc,
+            {"x": leaf([3, 2], 1.4), "i": t_in([1, 1, 0], "int64"), "v": leaf([2], 1.5)}, "index_put", ["x", "i", "v"], {"accumulate": acc}, [3, 2], ["x", "v"])
+
+    # the CNN ops (issue 13)
+    hvp("conv2d", "y = F.conv2d(x, w, b, stride (2, 1), padding 1, dilation (1, 2), groups 2), x, w and b differentiated",
+        {"x": leaf([2, 4, 5, 5], 1.6), "w": leaf([4, 2, 3, 2], 1.7), "b": leaf([4], 1.8)}, "conv2d", ["x", "w", "b"],
+        {"stride": [2, 1], "padding": [1, 1], "dilation": [1, 2], "groups": 2}, None, ["x", "w", "b"])
+    hvp("conv1d", "y = F.conv1d(x, w, b, stride 2, padding 1)",
+        {"x": leaf([2, 3, 7], 1.9), "w": leaf([2, 3, 3], 2.0), "b": leaf([2], 2.1)}, "conv1d", ["x", "w", "b"],
+        {"stride": 2, "padding": 1, "dilation": 1, "groups": 1}, None, ["x", "w", "b"])
+    hvp("max_pool2d", "y = F.max_pool2d(x, (3, 2), (2, 1), 1, (1, 2))", {"x": leaf([1, 2, 5, 6], 2.2)}, "max_pool2d", ["x"],
+        {"kernel": [3, 2], "stride": [2, 1], "padding": [1, 1], "dilation": [1, 2]}, None, ["x"])
+    hvp("avg_pool2d", "y = F.avg_pool2d(x, 3, 2, 1)", {"x": leaf([1, 2, 6, 5], 2.3)}, "avg_pool2d", ["x"],
+        {"kernel": [3], "stride": [2], "padding": [1]}, None, ["x"])
+    hvp("adaptive_avg_pool2d", "y = F.adaptive_avg_pool2d(x [1,2,7,5], (3, 2))", {"x": leaf([1, 2, 7, 5], 2.4)}, "adaptive_avg_pool2d", ["x"],
+        {"size": [3, 2]}, None, ["x"])
+    hvp("batch_norm_training", "y = F.batch_norm(x [4,3,2,2], rm, rv, w, b, training=True)",
+        {"x": leaf([4, 3, 2, 2], 2.5), "rm": t_in([0, 0, 0], d), "rv": t_in([1, 1, 1], d), "w": leaf([3], 2.6), "b": leaf([3], 2.7)},
+        "batch_norm", ["x", "rm", "rv", "w", "b"], {"training": True, "momentum": 0.1, "eps": 1e-5}, None, ["x", "w", "b"])
+    hvp("batch_norm_eval", "y = F.batch_norm(x [4,3], rm, rv, w, b, training=False): the running statistics normalize",
+        {"x": leaf([4, 3], 2.8), "rm": t_in([0.5, -0.25, 0.125], d), "rv": t_in([1.5, 0.75, 2], d), "w": leaf([3], 2.9), "b": leaf([3], 3.0)},
+        "batch_norm", ["x", "rm", "rv", "w", "b"], {"training": False, "momentum": 0.1, "eps": 1e-5}, None, ["x", "w", "b"])
 
 
 # ------------------------------------------------------------------------ the large float32 cases

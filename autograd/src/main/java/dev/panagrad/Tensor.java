@@ -220,6 +220,9 @@ public final class Tensor extends Operand<Tensor> {
 
     public Tensor sigmoid() { return Pointwise.sigmoid(this); }
 
+    /** The error function: {@code torch.erf}. */
+    public Tensor erf() { return Pointwise.erf(this); }
+
     /** x·σ(x): {@code F.silu}. */
     public Tensor silu() { return Pointwise.silu(this); }
 

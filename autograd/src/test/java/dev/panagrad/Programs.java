@@ -134,6 +134,7 @@ final class Programs {
             case "sigmoid" -> x.sigmoid();
             case "relu" -> x.relu();
             case "silu" -> x.silu();
+            case "erf" -> x.erf();
             case "conv2d" -> Tensor.conv2d(x, y, in.size() > 2 ? in.get(2) : null, ints(a, "stride"), ints(a, "padding"), ints(a, "dilation"), integer(a, "groups"));
             case "conv1d" -> Tensor.conv1d(x, y, in.size() > 2 ? in.get(2) : null, integer(a, "stride"), integer(a, "padding"), integer(a, "dilation"), integer(a, "groups"));
             case "max_pool2d" -> x.maxPool2d(ints(a, "kernel"), ints(a, "stride"), ints(a, "padding"), ints(a, "dilation"));

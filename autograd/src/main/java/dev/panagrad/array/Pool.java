@@ -249,4 +249,44 @@ public final class Pool {
         }
         return gx;
     }
+
+    // ---------------------------------------------------------------- the windows as index pairs (for the composed backward)
+
+    /** Output positions {@code from} and the input positions {@code to} their windows cover along one dimension: two int64 vectors of one length. */
+    public record Pairs<T>(T from, T to) {}
+
+    /** The pairs of a window k with stride s, padding p, dilation d over {@code in} positions, {@code out} windows; padding positions left out. */
+    public static <T extends Strided> Pairs<T> windowPairs(int in, int out, int k, int s, int p, int d, Strided.Factory<T> f) {
+        java.util.List<long[]> pairs = new java.util.ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            for (int o = 0; o < out; o++) {
+                int at = o * s - p + j * d;
+                if (at >= 0 && at < in) pairs.add(new long[] {o, at});
+            }
+        }
+        return pairs(pairs, f);
+    }
+
+    /** The pairs of adaptive windows: window i of {@code out} over {@code in} positions covers [⌊i·in/out⌋, ⌈(i+1)·in/out⌉). */
+    public static <T extends Strided> Pairs<T> adaptivePairs(int in, int out, Strided.Factory<T> f) {
+        java.util.List<long[]> pairs = new java.util.ArrayList<>();
+        for (int o = 0; o < out; o++) for (int at = start(o, in, out); at < end(o, in, out); at++) pairs.add(new long[] {o, at});
+        return pairs(pairs, f);
+    }
+
+    /** The sizes of the adaptive windows along one dimension. */
+    public static double[] adaptiveSizes(int in, int out) {
+        double[] v = new double[out];
+        for (int o = 0; o < out; o++) v[o] = end(o, in, out) - start(o, in, out);
+        return v;
+    }
+
+    private static <T extends Strided> Pairs<T> pairs(java.util.List<long[]> pairs, Strided.Factory<T> f) {
+        T from = f.empty(DType.I64, new int[] {pairs.size()}), to = f.empty(DType.I64, new int[] {pairs.size()});
+        for (int i = 0; i < pairs.size(); i++) {
+            from.segment().setAtIndex(ValueLayout.JAVA_LONG, i, pairs.get(i)[0]);
+            to.segment().setAtIndex(ValueLayout.JAVA_LONG, i, pairs.get(i)[1]);
+        }
+        return new Pairs<>(from, to);
+    }
 }

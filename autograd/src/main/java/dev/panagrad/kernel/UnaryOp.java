@@ -17,6 +17,8 @@ public enum UnaryOp {
     RELU { public double apply(double x) { return x < 0 ? 0 : x; } },
     /** x·σ(x), computed as PyTorch's silu: x / (1 + e^−x). */
     SILU { public double apply(double x) { return x / (1 + Math.exp(-x)); } },
+    /** The error function, 2/√π·∫₀ˣ e^(−t²) dt ({@code torch.erf}), to ~1e-15 relative. */
+    ERF { public double apply(double x) { return Erf.erf(x); } },
     /** 1/√x: what PyTorch computes for {@code x.pow(-0.5)}. */
     RSQRT { public double apply(double x) { return 1 / Math.sqrt(x); } },
     IDENTITY { public double apply(double x) { return x; } };

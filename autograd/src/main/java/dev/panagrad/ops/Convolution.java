@@ -9,15 +9,19 @@ import static dev.panagrad.ops.Ops.save;
 import dev.panagrad.array.Conv;
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
 
 /**
  * Convolutions ({@code F.conv2d}, {@code F.conv1d}) with PyTorch's checks and messages, lowered to
  * GEMMs on the BLAS bridge by {@link Conv} (im2col, one GEMM per sample and group, zero-copy slices).
- * One node, ConvolutionBackward0, as PyTorch 1.13 records; its formula is raw (the three products
- * of {@link Conv#backward} and the bias's sum), so the gradient of a convolution is not itself
- * differentiable (no double backward through a convolution).
+ * One node, ConvolutionBackward0, as PyTorch 1.13 records; in an ordinary backward its formula is raw
+ * (the products of {@link Conv#backward} and the bias's sum). Under create_graph (grad mode on while a
+ * formula runs) the input's gradient is recorded as a transposed convolution of g with w and the weight's
+ * as a convolution of x with g, each a ConvolutionBackward0 node whose own gradients are convolutions
+ * again, so a convolution is differentiable any number of times. (PyTorch records one
+ * ConvolutionBackwardBackward0 node for both there; the values are the same.)
  */
 public final class Convolution {
     private Convolution() {}
@@ -108,7 +112,16 @@ public final class Convolution {
         T out4 = Conv.forward(xc, wc, b, g, x.factory());
         int[] outShape = sd == 2 ? out4.shapeView() : new int[] {xs[0], ws[0], g.ow()};
         T out = sd == 2 ? out4 : reshapeRaw(out4, outShape);
+        int[] x4 = {xs[0], xs[1], h, wd}, w4 = {ws[0], ws[1], kh, kw}, out4s = out4.shape();
         return apply("ConvolutionBackward0", out, in(x, w, b), save(x, w), (n, gout) -> {
+            if (GradMode.isEnabled()) {   // recorded (create_graph): the gradients as convolutions of their own, differentiable again
+                T g4 = as(gout, out4s);
+                int[] biasDims = new int[gout.dim() - 1];
+                for (int i = 0, k = 0; i < gout.dim(); i++) if (i != 1) biasDims[k++] = i;
+                return grads(n.needsInputGrad(0) ? as(inputGrad(g4, as(n.saved(1), w4), g), xs) : null,
+                        n.needsInputGrad(1) ? as(weightGrad(as(n.saved(0), x4), g4, g), ws) : null,
+                        n.needsInputGrad(2) ? Reductions.sum(gout, biasDims, false) : null);
+            }
             T sx = Layout.contiguous(n.saved(0), gout.factory()), sw = Layout.contiguous(n.saved(1), gout.factory());
             T gc = Layout.contiguous(gout, gout.factory());
             T gx = n.needsInputGrad(0) ? sx.factory().empty(sx.dtype(), sx.shape()) : null;
@@ -117,5 +130,49 @@ public final class Convolution {
             T gb = n.needsInputGrad(2) ? Conv.biasGrad(gc, gout.factory()) : null;
             return grads(gx, gw, gb);
         });
+    }
+
+    // ---------------------------------------------------------------- the differentiable gradients (create_graph)
+
+    /** {@code v} reshaped to {@code shape} (a differentiable view or copy), itself when it has that shape (1-D convolutions run as 2-D ones of height 1). */
+    private static <T extends Operand<T>> T as(T v, int[] shape) {
+        return Arrays.equals(v.shapeView(), shape) ? v : Views.reshape(v, shape);
+    }
+
+    private static <T extends Operand<T>> T contiguous(T v) { return Layout.contiguous(v, v.factory()); }
+
+    /** The 4-D convolution of geometry {@code g} without bias, recorded with these same differentiable gradients. */
+    private static <T extends Operand<T>> T conv(T x, T w, Conv.Geometry g) {
+        T out = Conv.forward(contiguous(x), contiguous(w), null, g, x.factory());
+        return apply("ConvolutionBackward0", out, in(x, w), save(x, w), (n, gg) -> grads(
+                n.needsInputGrad(0) ? inputGrad(gg, n.saved(1), g) : null,
+                n.needsInputGrad(1) ? weightGrad(n.saved(0), gg, g) : null));
+    }
+
+    /**
+     * The input's gradient of a convolution, {@code g} [N, Cout, OH, OW] through w: a transposed convolution,
+     * recorded as one (ConvolutionBackward0, as PyTorch's {@code conv_transpose2d} and
+     * {@code torch.nn.grad.conv2d_input} record). It is bilinear in g and w: its gradient for g is the
+     * convolution of the incoming gradient with w, for w the weight gradient of that convolution.
+     */
+    private static <T extends Operand<T>> T inputGrad(T g, T w, Conv.Geometry geo) {
+        T gx = g.factory().empty(g.dtype(), new int[] {geo.n(), geo.c(), geo.h(), geo.w()});
+        Conv.backward(gx, contiguous(w), contiguous(g), gx, null, geo);   // x is not read for the input's gradient
+        return apply("ConvolutionBackward0", gx, in(g, w), save(g, w), (n, gg) -> grads(
+                n.needsInputGrad(0) ? conv(gg, n.saved(1), geo) : null,
+                n.needsInputGrad(1) ? weightGrad(gg, n.saved(0), geo) : null));
+    }
+
+    /**
+     * The weight's gradient of a convolution of x, {@code g} [N, Cout, OH, OW] correlated with x, recorded as
+     * a convolution (ConvolutionBackward0, as {@code torch.nn.grad.conv2d_weight}'s): bilinear in x and g, its
+     * gradient for x is the input gradient of g through the incoming gradient, for g the convolution of x with it.
+     */
+    private static <T extends Operand<T>> T weightGrad(T x, T g, Conv.Geometry geo) {
+        T gw = g.factory().empty(g.dtype(), new int[] {geo.cout(), geo.c() / geo.groups(), geo.kh(), geo.kw()});
+        Conv.backward(contiguous(x), gw, contiguous(g), null, gw, geo);   // w is not read for the weight's gradient
+        return apply("ConvolutionBackward0", gw, in(x, g), save(x, g), (n, gg) -> grads(
+                n.needsInputGrad(0) ? inputGrad(n.saved(1), gg, geo) : null,
+                n.needsInputGrad(1) ? conv(n.saved(0), gg, geo) : null));
     }
 }

@@ -9,6 +9,7 @@ import dev.panagrad.array.Layout;
 import dev.panagrad.array.RowKernels;
 import dev.panagrad.array.Scatter;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.memory.DType;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
@@ -17,6 +18,10 @@ import java.util.Arrays;
  * Rows picked by an integer tensor: {@code F.embedding} (a lookup table whose gradient adds up rows that
  * repeat), {@code x[idx]} with an int64 tensor along the first dimension, and its adjoint
  * {@code torch.index_put}. Indices of any shape; the result is {@code idx.shape + x.shape[1:]}.
+ *
+ * <p>Backward runs one raw pass over the rows; under create_graph (grad mode on while a formula runs) the
+ * gradients are PyTorch's compositions instead ({@code index_put} into zeros with accumulate for embedding
+ * and index, {@code index_put} of zeros and {@code g[idx]} for index_put), recorded and twice differentiable.
  */
 public final class Embedding {
     private Embedding() {}
@@ -43,6 +48,11 @@ public final class Embedding {
         T out = rows(weight, ids, indices.shapeView());
         long skip = pad;
         return apply("EmbeddingBackward0", out, in(weight), save(ids), (n, g) -> {
+            if (GradMode.isEnabled()) {   // recorded (create_graph): g's rows, the padding row's zeroed, put back with accumulate
+                T rowsOfG = Views.reshape(g, -1, dim);
+                if (skip >= 0) rowsOfG = Pointwise.maskedFill(rowsOfG, Views.unsqueeze(Pointwise.eq(n.saved(0), skip), 1), 0);
+                return grads(indexPut(Ops.zeros(g, g.dtype(), new int[] {num, dim}), n.saved(0), rowsOfG, true));
+            }
             T gw = Ops.zeros(g, g.dtype(), new int[] {num, dim});
             RowKernels.putRows(gw, n.saved(0), Layout.contiguous(g, g.factory()), dim, skip, true);
             return grads(gw);
@@ -63,6 +73,9 @@ public final class Embedding {
         int[] shape = x.shape();
         long row = rowLength(shape);
         return apply("IndexBackward0", out, in(x), save(ids), (n, g) -> {
+            if (GradMode.isEnabled()) {   // recorded (create_graph): PyTorch's index_put of g into zeros, accumulating
+                return grads(indexPut(Ops.zeros(g, g.dtype(), shape), n.saved(0), Views.reshape(g, pickedShape(shape, n.saved(0).shapeView())), true));
+            }
             T z = Ops.zeros(g, g.dtype(), shape);
             RowKernels.putRows(z, n.saved(0), Layout.contiguous(g, g.factory()), row, -1, true);
             return grads(z);
@@ -94,6 +107,12 @@ public final class Embedding {
         RowKernels.putRows(out, ids, Ops.broadcastRaw(values, picked), row, -1, accumulate);
         int[] shape = x.shape(), idxShape = idx.shape();
         return apply("IndexPutBackward0", out, in(x, values), save(ids), (n, g) -> {
+            if (GradMode.isEnabled()) {   // recorded (create_graph): PyTorch's formulas, with index_put and index themselves
+                T ix = n.saved(0);
+                T gx = !n.needsInputGrad(0) ? null : accumulate ? g : indexPut(g, ix, Ops.zeros(g, g.dtype(), new int[0]), false);
+                T gv = n.needsInputGrad(1) ? Views.reshape(index(g, ix), picked) : null;
+                return grads(gx, gv);
+            }
             T gx = null;
             if (n.needsInputGrad(0)) {
                 if (accumulate) {

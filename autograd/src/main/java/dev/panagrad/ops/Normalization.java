@@ -8,12 +8,17 @@ import static dev.panagrad.ops.Ops.save;
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.Norm;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.ops.Ops.Op;
 
 /**
  * Batch normalization and dropout, with PyTorch's semantics: {@code F.batch_norm} (batch statistics
  * in training, updating the running ones; the running ones in eval) and {@code F.dropout} (a mask of
  * 0 and 1/(1 − p), saved for backward by the product that applies it).
+ *
+ * <p>batch_norm's backward is one raw pass in an ordinary backward; under create_graph (grad mode on while
+ * a formula runs) its gradients are composed of differentiable ops, so they are twice differentiable.
+ * dropout is a product, twice differentiable as it is.
  */
 public final class Normalization {
     private Normalization() {}
@@ -66,6 +71,9 @@ public final class Normalization {
         T out = Norm.normalize(xc, mean, invstd, w, Norm.values(bias, c, 0), x.factory());
         boolean batchStats = training || runningMean == null || runningVar == null;
         return apply("NativeBatchNormBackward0", out, in(x, weight, bias), weight == null ? save(x) : save(x, weight), (n, g) -> {
+            if (GradMode.isEnabled()) {
+                return batchNormGrads(g, n.saved(0), weight == null ? null : n.saved(1), batchStats, mean, invstd, eps, n.needsInputGrad(0), n.needsInputGrad(1), n.needsInputGrad(2));
+            }
             T sx = Layout.contiguous(n.saved(0), g.factory()), gc = Layout.contiguous(g, g.factory());
             double[] wv = weight == null ? w : Norm.values(n.saved(1), c, 1);
             double[][] sums = Norm.gradSums(sx, gc, mean, invstd);
@@ -73,6 +81,39 @@ public final class Normalization {
                     n.needsInputGrad(1) ? Norm.vector(sums[1], g.dtype(), g.factory()) : null,
                     n.needsInputGrad(2) ? Norm.vector(sums[0], g.dtype(), g.factory()) : null);
         });
+    }
+
+    /**
+     * Batch norm's gradients composed of differentiable ops (create_graph), over every dimension but the
+     * channels': with batch statistics μ and 1/σ recomputed from x (so they are differentiated too),
+     * x̂ = (x − μ)/σ, ĝ = g·w, dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/σ; with the running statistics (eval)
+     * they are constants and dx = ĝ/σ. dw = Σ g·x̂, db = Σ g.
+     */
+    private static <T extends Operand<T>> T[] batchNormGrads(T g, T x, T w, boolean batchStats, double[] mean, double[] invstd, double eps,
+            boolean needX, boolean needW, boolean needB) {
+        int rank = x.dim(), c = x.shapeView()[1];
+        int[] dims = new int[rank - 1], channel = new int[rank];
+        java.util.Arrays.fill(channel, 1);
+        channel[1] = c;
+        for (int i = 0, k = 0; i < rank; i++) if (i != 1) dims[k++] = i;
+        T mu, rstd;
+        if (batchStats) {
+            mu = Reductions.mean(x, dims, true);
+            T centered = Pointwise.sub(x, mu);
+            rstd = Pointwise.pow(Pointwise.add(Reductions.mean(Pointwise.mul(centered, centered), dims, true), eps), -0.5);
+        } else {
+            mu = Ops.reshapeRaw(Norm.vector(mean, x.dtype(), x.factory()), channel);
+            rstd = Ops.reshapeRaw(Norm.vector(invstd, x.dtype(), x.factory()), channel);
+        }
+        T xhat = Pointwise.mul(Pointwise.sub(x, mu), rstd);
+        T dx = null;
+        if (needX) {
+            T gh = w == null ? g : Pointwise.mul(g, Views.reshape(w, channel));
+            dx = batchStats
+                    ? Pointwise.mul(Pointwise.sub(Pointwise.sub(gh, Reductions.mean(gh, dims, true)), Pointwise.mul(xhat, Reductions.mean(Pointwise.mul(gh, xhat), dims, true))), rstd)
+                    : Pointwise.mul(gh, rstd);
+        }
+        return Ops.grads(dx, needW ? Reductions.sum(Pointwise.mul(g, xhat), dims, false) : null, needB ? Reductions.sum(g, dims, false) : null);
     }
 
     private static void checkVector(String what, Operand<?> v, int c) {

@@ -97,6 +97,15 @@ public final class Pointwise {
         });
     }
 
+    /** The error function ({@code torch.erf}); d/dx = 2/√π·e^(−x²). */
+    @Op("ErfBackward0")
+    public static <T extends Operand<T>> T erf(T x) {
+        return unary("ErfBackward0", UnaryOp.ERF, x, true, (n, g) -> {
+            T s = n.saved(0);
+            return grads(mul(g, mul(exp(neg(mul(s, s))), 2 / Math.sqrt(Math.PI))));
+        });
+    }
+
     /** x·σ(x) ({@code F.silu}); d/dx = σ(x)·(1 + x·(1 − σ(x))). */
     @Op("SiluBackward0")
     public static <T extends Operand<T>> T silu(T x) {

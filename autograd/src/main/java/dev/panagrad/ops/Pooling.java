@@ -7,8 +7,10 @@ import static dev.panagrad.ops.Ops.none;
 import static dev.panagrad.ops.Ops.save;
 
 import dev.panagrad.array.Layout;
+import dev.panagrad.array.Norm;
 import dev.panagrad.array.Pool;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
 
@@ -16,6 +18,11 @@ import java.util.Arrays;
  * 2-D pooling over the last two dimensions of a [C, H, W] or [N, C, H, W] input, with PyTorch's
  * node names, checks and tie rules (the loops are {@link Pool}'s). {@code ceil_mode} is not offered
  * (PyTorch's default, floor, always).
+ *
+ * <p>Backward is one raw pass in an ordinary backward. Under create_graph (grad mode on while a formula runs)
+ * the gradients are composed of differentiable ops instead, so they are recorded and twice differentiable:
+ * max pooling's as a scatter-add at the saved indices, the averages' as {@code index_select} /
+ * {@code index_add} over the index pairs of their windows (divided by the window sizes).
  */
 public final class Pooling {
     private Pooling() {}
@@ -57,8 +64,15 @@ public final class Pooling {
         if (!x.dtype().isFloatingPoint()) throw new IllegalArgumentException("\"max_pool2d\" not implemented for '" + Ops.typeName(x.dtype()) + "'");
         Pool.MaxResult<T> r = Pool.max(Layout.contiguous(x, x.factory()), w, x.factory());
         int[] inShape = x.shape();
-        return apply("MaxPool2DWithIndicesBackward0", r.values(), in(x), save(r.indices()),
-                (n, g) -> grads(Pool.maxBackward(Layout.contiguous(g, g.factory()), n.saved(0), inShape, g.factory())));
+        return apply("MaxPool2DWithIndicesBackward0", r.values(), in(x), save(r.indices()), (n, g) -> {
+            if (!GradMode.isEnabled()) return grads(Pool.maxBackward(Layout.contiguous(g, g.factory()), n.saved(0), inShape, g.factory()));
+            // recorded (create_graph): g scatter-added at the saved flat indices of each [H, W] plane
+            int[] gs = g.shapeView();
+            int planeOut = gs[gs.length - 2] * gs[gs.length - 1], plane = inShape[inShape.length - 2] * inShape[inShape.length - 1];
+            int planes = (int) (g.numel() / Math.max(1, planeOut));
+            T idx = Ops.reshapeRaw(n.saved(0), new int[] {planes, planeOut});
+            return grads(Views.reshape(Indexing.scatterAddIntoZeros(new int[] {planes, plane}, 1, idx, Views.reshape(g, planes, planeOut)), inShape));
+        });
     }
 
     /** {@code F.avg_pool2d(x, kernel, stride, padding)} with {@code count_include_pad=True} (the window's size divides). */
@@ -67,8 +81,13 @@ public final class Pooling {
         Pool.Window w = window(x.shapeView(), kernel, stride, padding, new int[] {1});
         if (!x.dtype().isFloatingPoint()) throw new IllegalArgumentException("\"avg_pool2d\" not implemented for '" + Ops.typeName(x.dtype()) + "'");
         int[] inShape = x.shape();
-        return apply("AvgPool2DBackward0", Pool.avg(Layout.contiguous(x, x.factory()), w, x.factory()), in(x), none(),
-                (n, g) -> grads(Pool.avgBackward(Layout.contiguous(g, g.factory()), inShape, w, g.factory())));
+        return apply("AvgPool2DBackward0", Pool.avg(Layout.contiguous(x, x.factory()), w, x.factory()), in(x), none(), (n, g) -> {
+            if (!GradMode.isEnabled()) return grads(Pool.avgBackward(Layout.contiguous(g, g.factory()), inShape, w, g.factory()));
+            int d = inShape.length, oh = g.shapeView()[d - 2], ow = g.shapeView()[d - 1];
+            T rows = spread(g, d - 1, Pool.windowPairs(inShape[d - 1], ow, w.kw(), w.sw(), w.pw(), w.dw(), g.factory()), inShape[d - 1]);
+            T all = spread(rows, d - 2, Pool.windowPairs(inShape[d - 2], oh, w.kh(), w.sh(), w.ph(), w.dh(), g.factory()), inShape[d - 2]);
+            return grads(Pointwise.div(all, (double) w.kh() * w.kw()));
+        });
     }
 
     /**
@@ -88,7 +107,23 @@ public final class Pooling {
         if (oh < 0 || ow < 0) throw new IllegalArgumentException("adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {" + oh + ", " + ow + "}");
         if (oh == 1 && ow == 1) return Reductions.mean(x, new int[] {-1, -2}, true);
         int[] inShape = x.shape();
-        return apply("AdaptiveAvgPool2DBackward0", Pool.adaptiveAvg(Layout.contiguous(x, x.factory()), oh, ow, x.factory()), in(x), none(),
-                (n, g) -> grads(Pool.adaptiveAvgBackward(Layout.contiguous(g, g.factory()), inShape, g.factory())));
+        return apply("AdaptiveAvgPool2DBackward0", Pool.adaptiveAvg(Layout.contiguous(x, x.factory()), oh, ow, x.factory()), in(x), none(), (n, g) -> {
+            if (!GradMode.isEnabled()) return grads(Pool.adaptiveAvgBackward(Layout.contiguous(g, g.factory()), inShape, g.factory()));
+            int d = inShape.length, h = inShape[d - 2], wd = inShape[d - 1];
+            T hs = Ops.reshapeRaw(Norm.vector(Pool.adaptiveSizes(h, oh), g.dtype(), g.factory()), new int[] {oh, 1});
+            T ws = Norm.vector(Pool.adaptiveSizes(wd, ow), g.dtype(), g.factory());
+            T scaled = Pointwise.div(Pointwise.div(g, hs), ws);
+            return grads(spread(spread(scaled, d - 1, Pool.adaptivePairs(wd, ow, g.factory()), wd), d - 2, Pool.adaptivePairs(h, oh, g.factory()), h));
+        });
+    }
+
+    /**
+     * The composed (differentiable) adjoint of a pooling window along {@code dim}: each output position's
+     * value added at every input position its window covers, {@code index_add(zeros, dim, to, index_select(v, dim, from))}.
+     */
+    private static <T extends Operand<T>> T spread(T v, int dim, Pool.Pairs<T> pairs, int size) {
+        int[] shape = v.shape();
+        shape[dim] = size;
+        return Indexing.indexAdd(Ops.zeros(v, v.dtype(), shape), dim, pairs.to(), Indexing.indexSelect(v, dim, pairs.from()));
     }
 }

@@ -4,10 +4,14 @@ import static dev.panagrad.ops.Ops.apply;
 import static dev.panagrad.ops.Ops.grads;
 import static dev.panagrad.ops.Ops.in;
 import static dev.panagrad.ops.Ops.save;
+import static dev.panagrad.ops.Pointwise.add;
+import static dev.panagrad.ops.Pointwise.mul;
+import static dev.panagrad.ops.Pointwise.sub;
 
 import dev.panagrad.array.Layout;
 import dev.panagrad.array.RowKernels;
 import dev.panagrad.array.Shape;
+import dev.panagrad.graph.GradMode;
 import dev.panagrad.memory.DType;
 import dev.panagrad.ops.Ops.Op;
 import java.util.Arrays;
@@ -18,8 +22,12 @@ import java.util.Arrays;
  * boolean masks and softmax in one pass per row, batched over every head) and
  * {@code scaled_dot_product_attention} built from it and two batched matrix products.
  *
- * <p>The formulas of the fused ops run their raw backward kernels: the engine runs backward with grad
- * mode off (there is no {@code create_graph}), so they are never themselves recorded.
+ * <p>The formulas of the fused ops run their raw backward kernels in an ordinary backward (grad mode off).
+ * Under create_graph (grad mode on while a formula runs) each returns the same gradient composed of the
+ * families' differentiable ops instead, so that it is recorded and can be differentiated again: GELU's
+ * {@code g·(Φ(x) + x·φ(x))} with {@code erf} and {@code exp}; layer norm's from the mean and 1/σ recomputed
+ * from the saved input with {@code mean} and {@code pow}; the attention softmax's as softmax's formula
+ * times the scale (masked entries have y = 0, so their gradient is 0 either way).
  */
 public final class Transformer {
     private Transformer() {}
@@ -28,7 +36,15 @@ public final class Transformer {
     @Op("GeluBackward0")
     public static <T extends Operand<T>> T gelu(T x) {
         if (!x.dtype().isFloatingPoint()) throw new IllegalArgumentException("\"GeluKernelImpl\" not implemented for '" + Ops.typeName(x.dtype()) + "'");
-        return apply("GeluBackward0", RowKernels.gelu(x, x.factory()), in(x), save(x), (n, g) -> grads(RowKernels.geluBackward(g, n.saved(0), g.factory())));
+        return apply("GeluBackward0", RowKernels.gelu(x, x.factory()), in(x), save(x),
+                (n, g) -> grads(GradMode.isEnabled() ? geluGrad(g, n.saved(0)) : RowKernels.geluBackward(g, n.saved(0), g.factory())));
+    }
+
+    /** {@code g·(Φ(x) + x·φ(x))} with Φ(x) = (1 + erf(x/√2))/2 and φ(x) = e^(−x²/2)/√(2π), of differentiable ops. */
+    private static <T extends Operand<T>> T geluGrad(T g, T x) {
+        T cdf = mul(add(Pointwise.erf(mul(x, Math.sqrt(0.5))), 1), 0.5);
+        T pdf = mul(Pointwise.exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
+        return mul(g, add(cdf, mul(x, pdf)));
     }
 
     /**
@@ -62,6 +78,7 @@ public final class Transformer {
         @SuppressWarnings("unchecked") T rstd = (T) r[2];
         boolean affine = weight != null || bias != null;
         return apply("NativeLayerNormBackward0", out, in(x, weight, bias), weight == null ? save(x, mean, rstd) : save(x, mean, rstd, weight), (nd, g) -> {
+            if (GradMode.isEnabled()) return layerNormGrads(g, nd.saved(0), weight == null ? null : nd.saved(3), k, eps, nd.needsInputGrad(0), nd.needsInputGrad(1), nd.needsInputGrad(2));
             Object[] d = RowKernels.layerNormBackward(g, nd.saved(0), nd.saved(1), nd.saved(2), weight == null ? null : nd.saved(3), n, affine, g.factory());
             @SuppressWarnings("unchecked") T dx = (T) d[0];
             @SuppressWarnings("unchecked") T dw = (T) d[1];
@@ -69,6 +86,34 @@ public final class Transformer {
             return grads(nd.needsInputGrad(0) ? dx : null, nd.needsInputGrad(1) ? Ops.reshapeRaw(dw, normalizedShape) : null,
                     nd.needsInputGrad(2) ? Ops.reshapeRaw(db, normalizedShape) : null);
         });
+    }
+
+    /**
+     * Layer norm's gradients composed of differentiable ops (create_graph): with μ and 1/σ recomputed from x
+     * over its last {@code k} dimensions, x̂ = (x − μ)/σ and ĝ = g·w (or g),
+     * dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/σ, dw = Σ g·x̂ and db = Σ g over the leading dimensions.
+     */
+    private static <T extends Operand<T>> T[] layerNormGrads(T g, T x, T w, int k, double eps, boolean needX, boolean needW, boolean needB) {
+        int rank = x.dim(), lead = rank - k;
+        int[] normDims = new int[k], leadDims = new int[lead];
+        for (int i = 0; i < k; i++) normDims[i] = lead + i;
+        for (int i = 0; i < lead; i++) leadDims[i] = i;
+        T centered = sub(x, Reductions.mean(x, normDims, true));
+        T rstd = Pointwise.pow(add(Reductions.mean(mul(centered, centered), normDims, true), eps), -0.5);
+        T xhat = mul(centered, rstd);
+        T dx = null;
+        if (needX) {
+            T gh = w == null ? g : mul(g, w);
+            T inner = sub(sub(gh, Reductions.mean(gh, normDims, true)), mul(xhat, Reductions.mean(mul(gh, xhat), normDims, true)));
+            dx = mul(inner, rstd);
+        }
+        T dw = needW ? sumLeading(mul(g, xhat), leadDims) : null;
+        T db = needB ? sumLeading(g, leadDims) : null;
+        return grads(dx, dw, db);
+    }
+
+    private static <T extends Operand<T>> T sumLeading(T v, int[] leadDims) {
+        return leadDims.length == 0 ? v : Reductions.sum(v, leadDims, false);
     }
 
     /**
@@ -92,7 +137,11 @@ public final class Transformer {
             m = Ops.broadcastRaw(mask, xs);
         }
         T y = RowKernels.attentionSoftmax(x, scale, causal, m, x.factory());
-        return apply("SoftmaxBackward0", y, in(x), save(y), (n, g) -> grads(RowKernels.attentionSoftmaxBackward(g, n.saved(0), scale, g.factory())));
+        return apply("SoftmaxBackward0", y, in(x), save(y), (n, g) -> {
+            if (!GradMode.isEnabled()) return grads(RowKernels.attentionSoftmaxBackward(g, n.saved(0), scale, g.factory()));
+            T s = n.saved(0), gy = mul(g, s);   // recorded (create_graph): softmax's formula, times the scale
+            return grads(mul(sub(gy, mul(s, Reductions.sum(gy, new int[] {s.dim() - 1}, true))), scale));
+        });
     }
 
     /**
