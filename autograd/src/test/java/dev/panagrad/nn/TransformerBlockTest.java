@@ -77,6 +77,39 @@ class TransformerBlockTest {
         block.namedParameters().forEach((name, p) -> assertClose(g.getAsJsonObject("grads").getAsJsonObject(name), p.grad(), "gradient of " + name));
     }
 
+    /**
+     * Dropout in the block (GPT-2's three places): in eval it is the plain block, PyTorch's numbers; in
+     * training it changes the output, the same seed gives the same masks, and the gradient still flows
+     * to every parameter. (PyTorch's masks come from its own generator, so training values cannot be
+     * compared with PyTorch's; eval can, and is.)
+     */
+    @Test
+    void dropoutActsOnlyInTrainingSeededAndGradientsStillFlow() {
+        JsonObject g = golden();
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
+        java.util.function.LongFunction<TransformerBlock> make = seed -> {
+            TransformerBlock b = new TransformerBlock(8, 2, true, 0.5, DType.F64, new Generator(seed));
+            b.loadStateDict(state);
+            return b;
+        };
+        TransformerBlock block = make.apply(0);
+        block.eval();
+        assertClose(g.getAsJsonObject("y"), block.forward(tensor(g.getAsJsonObject("x"))), "eval output with dropout 0.5");
+        block.train();
+        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
+        Tensor y = block.forward(x);
+        double[] plain = tensor(g.getAsJsonObject("y")).toDoubleArray(), dropped = y.toDoubleArray();
+        assertFalse(java.util.Arrays.equals(plain, dropped), "training output differs from eval's");
+        TransformerBlock again = make.apply(0);
+        again.train();
+        assertArrayEquals(dropped, again.forward(tensor(g.getAsJsonObject("x"))).toDoubleArray(), "same seed, same masks");
+        y.sum().backward();
+        assertTrue(java.util.Arrays.stream(x.grad().toDoubleArray()).allMatch(Double::isFinite));
+        block.namedParameters().forEach((name, p) -> assertNotNull(p.grad(), "gradient of " + name));
+        assertTrue(block.toString().contains("(drop): Dropout(p=0.5, inplace=False)"), block.toString());
+    }
+
     @Test
     void aHeadCountThatDoesNotDivideTheWidthIsRefused() {
         var e = assertThrows(IllegalArgumentException.class, () -> new MultiheadAttention(10, 3, true));
