@@ -2,6 +2,7 @@ package dev.panagrad.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The ring all-reduce alone: N threads in this JVM, each a rank, over loopback sockets. */
-@Timeout(30)
+@Timeout(300)   // a hang guard for socket code (the class runs in ~3 s), not a speed check
 class RingTest {
     /** Part sizes (floats) of one rank's gradient vector: uneven, so chunks straddle parts. */
     private static final int[] PARTS = {1000, 7, 1, 3333, 64};
@@ -53,7 +54,7 @@ class RingTest {
                 }));
             }
             List<Object> out = new ArrayList<>();
-            for (Future<Object> f : futures) out.add(f.get(20, TimeUnit.SECONDS));
+            for (Future<Object> f : futures) out.add(f.get(240, TimeUnit.SECONDS));
             return out;
         } finally {
             pool.shutdownNow();
@@ -128,7 +129,6 @@ class RingTest {
 
     @Test
     void aDeadNeighbourFailsTheOthersAtOnceNamingItsRankAndTheStep() throws Exception {
-        long t0 = System.nanoTime();
         List<Object> results = onRing(3, 10_000, (ring, arena) -> {
             List<MemorySegment> g = gradients(arena, ring.rank());
             for (int step = 1; step <= 5; step++) {
@@ -138,9 +138,11 @@ class RingTest {
             }
             return "finished";
         });
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "the survivors waited for the timeout instead of failing at once");
         String m0 = ((Exception) results.get(0)).getMessage();
         String m1 = ((Exception) results.get(1)).getMessage();
+        // at once, not after the 10 s exchange timeout: the failures are the closed connection, not the timeout's message
+        assertTrue(m0.contains("closed its connection"), m0);
+        assertFalse(m0.contains("received nothing") || m1.contains("received nothing"), m0 + " / " + m1);
         // rank 0 receives from rank 2 (its predecessor); rank 1 sends to rank 2
         assertTrue(m0.contains("rank 2") && m0.contains("step 3"), m0);
         assertTrue(m1.contains("step 3"), m1);
