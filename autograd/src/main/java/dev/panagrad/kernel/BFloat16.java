@@ -15,13 +15,13 @@ public final class BFloat16 {
     /** The bfloat16 bits of {@code f}, rounded to nearest even. */
     public static short bits(float f) {
         int b = Float.floatToRawIntBits(f);
-        if ((b & 0x7fffffff) > 0x7f800000) return (short) ((b >>> 16) | 0x40);   // NaN: keep it a (quiet) NaN
-        return (short) ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16);
+        if ((b & 0x7fffffff) > 0x7f800000) return (short) ((b >>> 16) | 0x40);   // NaN: keep it a (quiet) NaN, its sign too
+        return dev.panagrad.memory.BFloat16.fromFloat(f);   // the dtype's rounding: nearest, ties to even
     }
 
     /** The float32 value of bfloat16 {@code bits} (exact). */
     public static float value(short bits) {
-        return Float.intBitsToFloat((bits & 0xffff) << 16);
+        return dev.panagrad.memory.BFloat16.toFloat(bits);
     }
 
     /** Below this many elements the scalar loops run (a vector loop called with short arrays stays in C1: see Kernels). */
