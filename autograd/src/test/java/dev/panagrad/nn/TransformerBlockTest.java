@@ -45,15 +45,17 @@ class TransformerBlockTest {
         for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-10 + 1e-9 * Math.abs(a[i]), what + " [" + i + "]");
     }
 
-    @Test
-    void aCausalBlockGivesPyTorchsOutputAndGradients() {
-        JsonObject g = golden();
-        TransformerBlock block = new TransformerBlock(8, 2, true, DType.F64, new Generator(0));
+    /** A causal block of width 8 and 2 heads (float64) with the recorded PyTorch block's weights. */
+    static TransformerBlock pyTorchsBlock(JsonObject g, double dropout, long seed) {
+        TransformerBlock block = new TransformerBlock(8, 2, true, dropout, DType.F64, new Generator(seed));
         Map<String, Tensor> state = new LinkedHashMap<>();
         g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
         block.loadStateDict(state);
-        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
-        Tensor y = block.forward(x);
+        return block;
+    }
+
+    /** y = block(x) against PyTorch's output; then (y·g).sum().backward() against its input and parameter gradients. */
+    static void assertOutputAndGradients(JsonObject g, TransformerBlock block, Tensor x, Tensor y) {
         assertClose(g.getAsJsonObject("y"), y, "output");
         y.mul(tensor(g.getAsJsonObject("g"))).sum().backward();
         assertClose(g.getAsJsonObject("x_grad"), x.grad(), "input gradient");
@@ -61,20 +63,22 @@ class TransformerBlockTest {
     }
 
     @Test
+    void aCausalBlockGivesPyTorchsOutputAndGradients() {
+        JsonObject g = golden();
+        TransformerBlock block = pyTorchsBlock(g, 0, 0);
+        Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
+        assertOutputAndGradients(g, block, x, block.forward(x));
+    }
+
+    @Test
     void aCheckpointedBlockGivesTheSameOutputAndGradientsAsPyTorch() {
         JsonObject g = golden();
-        TransformerBlock block = new TransformerBlock(8, 2, true, DType.F64, new Generator(0));
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
-        block.loadStateDict(state);
+        TransformerBlock block = pyTorchsBlock(g, 0, 0);
         Tensor x = tensor(g.getAsJsonObject("x")).requiresGrad(true);
         Tensor y = ActivationCheckpoint.checkpoint(block, x);
         assertEquals("CheckpointFunctionBackward", y.gradFn().name());
         assertEquals(1, y.gradFn().nextFunctions().size(), "the only edge is to the input: nothing inside the block was recorded");
-        assertClose(g.getAsJsonObject("y"), y, "output");
-        y.mul(tensor(g.getAsJsonObject("g"))).sum().backward();
-        assertClose(g.getAsJsonObject("x_grad"), x.grad(), "input gradient");
-        block.namedParameters().forEach((name, p) -> assertClose(g.getAsJsonObject("grads").getAsJsonObject(name), p.grad(), "gradient of " + name));
+        assertOutputAndGradients(g, block, x, y);
     }
 
     /**
@@ -86,14 +90,7 @@ class TransformerBlockTest {
     @Test
     void dropoutActsOnlyInTrainingSeededAndGradientsStillFlow() {
         JsonObject g = golden();
-        Map<String, Tensor> state = new LinkedHashMap<>();
-        g.getAsJsonObject("params").entrySet().forEach(e -> state.put(e.getKey(), tensor(e.getValue().getAsJsonObject())));
-        java.util.function.LongFunction<TransformerBlock> make = seed -> {
-            TransformerBlock b = new TransformerBlock(8, 2, true, 0.5, DType.F64, new Generator(seed));
-            b.loadStateDict(state);
-            return b;
-        };
-        TransformerBlock block = make.apply(0);
+        TransformerBlock block = pyTorchsBlock(g, 0.5, 0);
         block.eval();
         assertClose(g.getAsJsonObject("y"), block.forward(tensor(g.getAsJsonObject("x"))), "eval output with dropout 0.5");
         block.train();
@@ -101,7 +98,7 @@ class TransformerBlockTest {
         Tensor y = block.forward(x);
         double[] plain = tensor(g.getAsJsonObject("y")).toDoubleArray(), dropped = y.toDoubleArray();
         assertFalse(java.util.Arrays.equals(plain, dropped), "training output differs from eval's");
-        TransformerBlock again = make.apply(0);
+        TransformerBlock again = pyTorchsBlock(g, 0.5, 0);
         again.train();
         assertArrayEquals(dropped, again.forward(tensor(g.getAsJsonObject("x"))).toDoubleArray(), "same seed, same masks");
         y.sum().backward();
